@@ -1,0 +1,1 @@
+"""The Flask HTTP API over the :mod:`audit` library (see the API issue)."""

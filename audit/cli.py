@@ -1,0 +1,232 @@
+"""The ``mt-audit`` command line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
+
+import click
+
+from .config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, DEFAULT_WEIGHTS, AuditConfig
+from .errors import AuditError
+from .records import SegmentResult, Severity, Summary
+
+EXIT_OK, EXIT_FLAGGED, EXIT_USAGE = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class AuditGroup(click.Group):
+    """Turns library errors into one clear line and exit status 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AuditError as exc:
+            click.echo(f"mt-audit: error: {exc.describe()}", err=True)
+            ctx.exit(EXIT_USAGE)
+        except BrokenPipeError:
+            ctx.exit(EXIT_OK)
+
+
+@click.group(cls=AuditGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mt-audit")
+def main() -> None:
+    """Audit machine-translated text: flag, explain, correct, score."""
+
+
+def parse_weights(value: str | None) -> dict[str, float]:
+    weights = dict(DEFAULT_WEIGHTS)
+    if not value:
+        return weights
+    for part in value.split(","):
+        name, _, number = part.partition("=")
+        name = name.strip()
+        if name not in weights:
+            raise click.BadParameter(f"unknown severity {name!r} in {part!r}", param_hint="--weights")
+        try:
+            weights[name] = float(number)
+        except ValueError:
+            raise click.BadParameter(f"not a number: {number!r}", param_hint="--weights") from None
+    return weights
+
+
+def audit_options(func: F) -> F:
+    """Options shared by every command that runs the flagger."""
+    options = [
+        click.option("--src-lang", default=DEFAULT_SRC_LANG, show_default=True,
+                     help="Source language of the MT (ISO 639-1), or 'any'."),
+        click.option("--tgt-lang", default=DEFAULT_TGT_LANG, show_default=True, help="Language of the MT."),
+        click.option("--glossary", "glossaries", multiple=True, type=click.Path(dir_okay=False),
+                     help="Glossary file (.csv/.tsv/.tbx); repeatable. Default: the shipped glossaries."),
+        click.option("--no-glossary", is_flag=True, help="Do not use glossaries."),
+        click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False),
+                     help="Rule file (YAML); repeatable. Default: the shipped rules."),
+        click.option("--no-rules", is_flag=True, help="Do not use the pattern rules."),
+        click.option("--no-grammar", is_flag=True, help="Do not run the Harper grammar checker."),
+        click.option("--disable-rule", "disabled_rules", multiple=True, help="Rule id to switch off; repeatable."),
+        click.option("--weights", help="MQM weights, e.g. minor=1,major=5,critical=10."),
+        click.option("--candidates", default=0, show_default=True, type=click.IntRange(0, 20),
+                     help="Also list this many runner-up proposals."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def build_config(src_lang: str, tgt_lang: str, glossaries: tuple[str, ...], no_glossary: bool,
+                 rule_files: tuple[str, ...], no_rules: bool, no_grammar: bool,
+                 disabled_rules: tuple[str, ...], weights: str | None, candidates: int) -> AuditConfig:
+    return AuditConfig(
+        src_lang=None if src_lang == "any" else src_lang,
+        tgt_lang=tgt_lang,
+        glossaries=tuple(glossaries) or None,
+        rules=tuple(rule_files) or None,
+        use_glossary=not no_glossary,
+        use_rules=not no_rules,
+        grammar=not no_grammar,
+        disabled_rules=tuple(disabled_rules),
+        weights=parse_weights(weights),
+        candidates=candidates,
+    )
+
+
+@contextmanager
+def open_input(path: str) -> Iterator[tuple[BinaryIO, str]]:
+    if path == "-":
+        yield sys.stdin.buffer, "<stdin>"
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise AuditError("is a directory, expected a text file", file=path)
+    try:
+        handle = target.open("rb")
+    except OSError as exc:
+        raise AuditError(f"cannot open: {exc.strerror}", file=path) from None
+    with handle:
+        yield handle, path
+
+
+class _Tracker:
+    """Passes results through while remembering the worst severity seen."""
+
+    def __init__(self) -> None:
+        self.worst = 0
+
+    def watch(self, results: Iterator[SegmentResult]) -> Iterator[SegmentResult]:
+        for result in results:
+            for flag in result.flags:
+                self.worst = max(self.worst, flag.severity.rank)
+            yield result
+
+
+@main.command()
+@click.argument("file", type=str)
+@audit_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write here, not to stdout.")
+@click.option("--fail-on", type=click.Choice([s.value for s in Severity]), default="minor", show_default=True,
+              help="Exit 1 when a flag at or above this severity is found.")
+@click.option("--all", "show_all", is_flag=True, help="Text format: also print unflagged sentences.")
+def check(file: str, fmt: str, output: str | None, fail_on: str, show_all: bool, **options: Any) -> None:
+    """Audit FILE (or - for standard input): flags, proposals, edit scores."""
+    from .pipeline import Auditor
+    from .report import write_html, write_json, write_text
+
+    config = build_config(**options)
+    auditor = Auditor(config)
+    tracker = _Tracker()
+    summary: Summary = auditor.new_summary()
+    with open_input(file) as (stream, name):
+        results = tracker.watch(auditor.audit_stream(stream, name, summary))
+        out = open(output, "w", encoding="utf-8") if output else None  # noqa: SIM115 - closed below
+        try:
+            if fmt == "json":
+                write_json(results, summary, out or sys.stdout)
+            elif fmt == "html":
+                write_html(results, summary, out or sys.stdout, title=f"mt-audit: {Path(name).name}")
+            else:
+                from rich.console import Console
+
+                console = Console(file=out, highlight=False, soft_wrap=out is not None)
+                write_text(results, summary, console, show_all=show_all)
+        finally:
+            if out:
+                out.close()
+    sys.exit(EXIT_FLAGGED if tracker.worst >= Severity(fail_on).rank else EXIT_OK)
+
+
+def _read_lines(path: str) -> list[str]:
+    """Lines as sacrebleu's command reads them (trailing whitespace stripped)."""
+    with open_input(path) as (stream, name):
+        from .textio import iter_decoded
+
+        text = "".join(iter_decoded(stream, name))
+    return [line.rstrip() for line in text.splitlines()]
+
+
+@main.command()
+@click.option("--hyp", required=True, help="Hypothesis file, one segment a line.")
+@click.option("--ref", required=True, help="Reference file, line-aligned with --hyp.")
+@click.option("--tokenize", default="13a", show_default=True, help="sacrebleu tokenizer (13a, zh, ja-mecab, ...).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def score(hyp: str, ref: str, tokenize: str, fmt: str) -> None:
+    """Score HYP against REF line by line and as a corpus (BLEU, chrF, TER, char edit distance)."""
+    import json
+
+    from .scoring import score_corpus
+
+    hyps, refs = _read_lines(hyp), _read_lines(ref)
+    if len(hyps) != len(refs):
+        raise AuditError(f"{len(hyps)} lines in {hyp} but {len(refs)} in {ref}: files must be line-aligned",
+                         file=hyp)
+    try:
+        result = score_corpus(hyps, refs, tokenize=tokenize)
+    except (ValueError, RuntimeError) as exc:  # sacrebleu: unknown tokenizer, missing mecab, ...
+        raise AuditError(str(exc), field="tokenize") from None
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        return
+    click.echo("line\tBLEU\tchrF\tTER\tchars")
+    for index, s in enumerate(result.sentences, start=1):
+        click.echo(f"{index}\t{s.bleu:.2f}\t{s.chrf:.2f}\t{s.ter:.2f}\t{s.char_distance}")
+    click.echo(f"corpus\tBLEU {result.bleu:.2f}\tchrF {result.chrf:.2f}\tTER {result.ter:.2f}\t"
+               f"chars {result.char_distance} (ratio {result.char_ratio:.4f})")
+    for name, signature in result.signatures.items():
+        click.echo(f"{name}: {signature}")
+
+
+@main.group()
+def glossary() -> None:
+    """Validate and convert glossaries (CSV/TSV <-> TBX-Basic)."""
+
+
+@glossary.command("check")
+@click.argument("files", nargs=-1, required=True)
+def glossary_check(files: tuple[str, ...]) -> None:
+    """Load each glossary and report its size; exit 2 on the first bad row."""
+    from .glossary import load_glossary
+    from .matcher import GlossaryMatcher
+
+    for path in files:
+        loaded = load_glossary(path)
+        matcher = GlossaryMatcher(loaded.entries)
+        click.echo(f"{path}: {len(loaded)} entries, {matcher.pattern_count} surface forms")
+
+
+@glossary.command("convert")
+@click.argument("source")
+@click.argument("target")
+def glossary_convert(source: str, target: str) -> None:
+    """Convert SOURCE to TARGET; formats follow the file suffixes."""
+    from .glossary import load_glossary, save_glossary
+
+    loaded = load_glossary(source)
+    save_glossary(loaded, target)
+    click.echo(f"wrote {len(loaded)} entries to {target}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,61 @@
+"""Named defaults shared by the library, the command line and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .errors import ConfigError
+from .grammar import DEFAULT_HARPER_DISABLED
+
+#: MQM penalty weights per severity (Freitag et al. 2021 use minor 1, major 5; critical 10).
+DEFAULT_WEIGHTS: dict[str, float] = {"minor": 1.0, "major": 5.0, "critical": 10.0}
+DEFAULT_SRC_LANG = "zh"
+DEFAULT_TGT_LANG = "en"
+#: Target languages the flagger has rules, glossaries and a grammar checker for.
+SUPPORTED_TARGETS = frozenset({"en"})
+#: Source languages with shipped glossaries or rules; None means "unknown/any".
+SUPPORTED_SOURCES = frozenset({"zh", "ru", "de", "fr", "ja", "es"})
+#: Paragraphs linted together in one Harper call (bounded memory, good throughput).
+DEFAULT_BATCH_PARAGRAPHS = 64
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    """Everything that changes what an audit flags; reproducible from its fields."""
+
+    src_lang: str | None = DEFAULT_SRC_LANG
+    tgt_lang: str = DEFAULT_TGT_LANG
+    glossaries: tuple[str, ...] | None = None  # file paths; None = the shipped glossaries
+    rules: tuple[str, ...] | None = None  # rule YAML paths; None = the shipped rules
+    disabled_rules: tuple[str, ...] = ()
+    use_glossary: bool = True
+    use_rules: bool = True
+    grammar: bool = True
+    harper_disabled: tuple[str, ...] = DEFAULT_HARPER_DISABLED
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    candidates: int = 0
+    batch_paragraphs: int = DEFAULT_BATCH_PARAGRAPHS
+
+    def __post_init__(self) -> None:
+        if self.tgt_lang not in SUPPORTED_TARGETS:
+            raise ConfigError(
+                f"unsupported target language {self.tgt_lang!r} (supported: {sorted(SUPPORTED_TARGETS)})",
+                field="tgt_lang",
+            )
+        if self.src_lang is not None and self.src_lang not in SUPPORTED_SOURCES:
+            raise ConfigError(
+                f"unsupported source language {self.src_lang!r} (supported: {sorted(SUPPORTED_SOURCES)})",
+                field="src_lang",
+            )
+        for name in ("minor", "major", "critical"):
+            value = self.weights.get(name)
+            if not isinstance(value, int | float) or value < 0:
+                raise ConfigError(f"weight for {name!r} must be a non-negative number", field=f"weights.{name}")
+        if self.candidates < 0:
+            raise ConfigError("must be >= 0", field="candidates")
+        if self.batch_paragraphs < 1:
+            raise ConfigError("must be >= 1", field="batch_paragraphs")
+
+    def with_options(self, **changes: Any) -> AuditConfig:
+        return replace(self, **changes)

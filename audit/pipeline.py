@@ -1,0 +1,233 @@
+"""The audit pipeline: segment -> match -> flag -> propose -> score.
+
+:class:`Auditor` holds the loaded resources (glossary automaton, rules, grammar
+checker) and is built once per process; :meth:`Auditor.audit` runs one text,
+:meth:`Auditor.audit_stream` a file of any size in bounded memory.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from . import __version__
+from .config import AuditConfig
+from .glossary import Glossary, default_glossary_dir, for_pair, glossary_files, load_glossary
+from .grammar import GrammarChecker, GrammarHit
+from .inflect import match_case, reinflect
+from .matcher import GlossaryMatcher, TermMatch
+from .normalize import fold
+from .propose import Proposer, Ranker, RewriteGenerator
+from .records import Flag, Paragraph, Segment, SegmentResult, Summary
+from .rules import Rule, RuleMatch, RuleSet, load_rules
+from .scoring import EditScorer, tokenizer_for
+from .segment import SentenceSplitter
+from .textio import check_text, iter_decoded, iter_paragraphs
+
+
+@dataclass
+class AuditResult:
+    """All segments of one document and their summary (the JSON contract)."""
+
+    segments: list[SegmentResult]
+    summary: Summary
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"segments": [s.to_dict() for s in self.segments], "summary": self.summary.to_dict()}
+
+
+@dataclass
+class Resources:
+    """What an Auditor loads from disk; shareable between auditors of one config."""
+
+    glossaries: list[Glossary]
+    rules: list[Rule]
+
+    @classmethod
+    def load(cls, config: AuditConfig) -> Resources:
+        if config.glossaries is None:
+            directory = default_glossary_dir()
+            paths: Sequence[Path | str] = glossary_files(directory) if directory.is_dir() else []
+        else:
+            paths = config.glossaries
+        glossaries = [load_glossary(p) for p in paths] if config.use_glossary else []
+        rules = load_rules(config.rules) if config.use_rules else []
+        return cls(glossaries=glossaries, rules=rules)
+
+
+@dataclass
+class Auditor:
+    config: AuditConfig = field(default_factory=AuditConfig)
+    resources: Resources | None = None
+
+    def __post_init__(self) -> None:
+        if self.resources is None:
+            self.resources = Resources.load(self.config)
+
+    # --- loaded parts (built on first use, once) ------------------------------------
+    @cached_property
+    def matcher(self) -> GlossaryMatcher:
+        assert self.resources is not None
+        entries = for_pair(self.resources.glossaries, self.config.src_lang, self.config.tgt_lang)
+        return GlossaryMatcher(entries)
+
+    @cached_property
+    def ruleset(self) -> RuleSet:
+        assert self.resources is not None
+        return RuleSet(self.resources.rules, self.config.src_lang, self.config.disabled_rules)
+
+    @cached_property
+    def grammar(self) -> GrammarChecker | None:
+        return GrammarChecker(self.config.harper_disabled) if self.config.grammar else None
+
+    @cached_property
+    def splitter(self) -> SentenceSplitter:
+        return SentenceSplitter(self.config.tgt_lang)
+
+    @cached_property
+    def scorer(self) -> EditScorer:
+        return EditScorer(tokenize=tokenizer_for(self.config.tgt_lang))
+
+    @cached_property
+    def proposer(self) -> Proposer:
+        ranker = Ranker(reaudit=self.lexical_flags_of, weights=self.config.weights)
+        return Proposer([RewriteGenerator()], ranker, self.scorer, self.config.candidates)
+
+    def warm(self) -> None:
+        """Build everything now (servers call this before taking requests)."""
+        _ = self.matcher, self.ruleset, self.proposer, self.splitter
+        if self.grammar is not None:
+            self.grammar.warm()
+
+    def signatures(self) -> dict[str, str]:
+        sigs = self.scorer.signatures()
+        glossary_size = len(self.matcher)
+        sigs["audit"] = (
+            f"mt-audit:{__version__}|pair:{self.config.src_lang or 'any'}-{self.config.tgt_lang}"
+            f"|glossary:{glossary_size}|rules:{len(self.ruleset)}"
+            f"|grammar:{'harper' if self.config.grammar else 'off'}"
+            f"|weights:{self.config.weights['minor']:g}/{self.config.weights['major']:g}"
+            f"/{self.config.weights['critical']:g}"
+        )
+        return sigs
+
+    # --- flag -------------------------------------------------------------------------
+    def lexical_flags(self, segment: Segment) -> list[Flag]:
+        """Glossary and rule flags of one sentence (no grammar checker)."""
+        text = segment.text
+        folded = fold(text)
+        flags = [self._term_flag(segment, m) for m in self.matcher.find(text, folded)]
+        flags.extend(self._rule_flag(segment, m) for m in self.ruleset.find(text, folded))
+        return flags
+
+    def lexical_flags_of(self, sentence: str) -> list[Flag]:
+        return self.lexical_flags(Segment(0, 0, len(sentence), sentence))
+
+    def _term_flag(self, segment: Segment, match: TermMatch) -> Flag:
+        entry = match.entry
+        matched = segment.text[match.start:match.end]
+        replacement = match_case(reinflect(entry.preferred, match.tag, match.position), matched)
+        return Flag(
+            start=segment.start + match.start,
+            end=segment.start + match.end,
+            text=matched,
+            rule=f"glossary.{entry.id}",
+            category=entry.category,
+            severity=entry.severity,
+            message=entry.message,
+            suggestion=replacement,
+            replacement=replacement,
+            origin="glossary",
+        )
+
+    def _rule_flag(self, segment: Segment, match: RuleMatch) -> Flag:
+        rule = match.rule
+        matched = segment.text[match.start:match.end]
+        replacement = match.replacement
+        if replacement and match.start == 0:
+            replacement = match_case(replacement, matched)
+        return Flag(
+            start=segment.start + match.start,
+            end=segment.start + match.end,
+            text=matched,
+            rule=rule.id,
+            category=rule.category,
+            severity=rule.severity,
+            message=rule.message,
+            suggestion=replacement if replacement is not None else rule.suggestion,
+            replacement=replacement,
+            origin="rule",
+        )
+
+    @staticmethod
+    def _grammar_flag(segment: Segment, paragraph: Paragraph, hit: GrammarHit) -> Flag:
+        start = paragraph.start + hit.start
+        end = paragraph.start + hit.end
+        offset = start - segment.start
+        return Flag(
+            start=start,
+            end=end,
+            text=segment.text[offset:offset + (end - start)],
+            rule=hit.rule,
+            category=hit.category,
+            severity=hit.severity,
+            message=hit.message,
+            suggestion=hit.suggestion,
+            replacement=hit.replacement,
+            origin="grammar",
+        )
+
+    # --- run --------------------------------------------------------------------------
+    def audit(self, text: str, name: str = "<text>") -> AuditResult:
+        """Audit an in-memory text; offsets are into ``text``."""
+        check_text(text, name)
+        summary = self.new_summary()
+        segments = list(self.audit_paragraphs(iter_paragraphs([text]), summary))
+        return AuditResult(segments, summary)
+
+    def audit_stream(self, stream: BinaryIO, name: str, summary: Summary) -> Iterator[SegmentResult]:
+        """Audit a byte stream of any size; ``summary`` is filled as segments go by."""
+        yield from self.audit_paragraphs(iter_paragraphs(iter_decoded(stream, name)), summary)
+
+    def new_summary(self) -> Summary:
+        return Summary(signatures=self.signatures(), weights=dict(self.config.weights))
+
+    def audit_paragraphs(self, paragraphs: Iterable[Paragraph], summary: Summary) -> Iterator[SegmentResult]:
+        next_id = 0
+        iterator = iter(paragraphs)
+        while batch := list(itertools.islice(iterator, self.config.batch_paragraphs)):
+            for result in self._audit_batch(batch, next_id):
+                summary.add(result, self.config.weights)
+                next_id = result.segment.id + 1
+                yield result
+
+    def _audit_batch(self, paragraphs: list[Paragraph], first_id: int) -> Iterator[SegmentResult]:
+        grammar_hits: list[list[GrammarHit]] = (
+            self.grammar.check_many(p.text for p in paragraphs) if self.grammar else [[] for _ in paragraphs]
+        )
+        next_id = first_id
+        for paragraph, hits in zip(paragraphs, grammar_hits, strict=True):
+            for start, end in self.splitter.split(paragraph.text):
+                segment = Segment(next_id, paragraph.start + start, paragraph.start + end,
+                                  paragraph.text[start:end], paragraph.index)
+                next_id += 1
+                flags = self.lexical_flags(segment)
+                flags.extend(
+                    self._grammar_flag(segment, paragraph, h) for h in hits if h.start >= start and h.end <= end
+                )
+                flags = dedupe_flags(flags)
+                yield SegmentResult(segment, tuple(flags), self.proposer.propose(segment, flags))
+
+
+def dedupe_flags(flags: Sequence[Flag]) -> list[Flag]:
+    """Drop a grammar flag lying inside a glossary/rule flag (the lexical flag explains it)."""
+    lexical = [f for f in flags if f.origin != "grammar"]
+    kept = list(lexical)
+    for flag in flags:
+        if flag.origin == "grammar" and not any(f.start <= flag.start and flag.end <= f.end for f in lexical):
+            kept.append(flag)
+    return sorted(kept, key=lambda f: (f.start, f.end, f.rule))
