@@ -18,8 +18,43 @@ EXIT_OK, EXIT_FLAGGED, EXIT_USAGE = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+#: Commands that live outside the core library and import heavier packages (Flask, ...);
+#: they are imported only when run, so ``audit`` itself never imports Flask.
+LAZY_COMMANDS = {
+    "serve": "api.cli:serve",
+    "keys": "api.cli:keys",
+    "eval": "audit.evaluation.cli:eval_command",
+}
+
+
 class AuditGroup(click.Group):
     """Turns library errors into one clear line and exit status 2, never a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        import importlib.util
+
+        def present(target: str) -> bool:
+            try:
+                return importlib.util.find_spec(target.partition(":")[0]) is not None
+            except ImportError:
+                return False
+
+        lazy = {name for name, target in LAZY_COMMANDS.items() if present(target)}
+        return sorted(set(super().list_commands(ctx)) | lazy)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None or cmd_name not in LAZY_COMMANDS:
+            return command
+        import importlib
+
+        module_name, _, attribute = LAZY_COMMANDS[cmd_name].partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise click.UsageError(f"'{cmd_name}' is not available: {exc}") from None
+        loaded = getattr(module, attribute, None)
+        return loaded if isinstance(loaded, click.Command) else None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
