@@ -18,10 +18,15 @@ def word_forms(word: str) -> tuple[tuple[str, str], ...]:
     """``(form, tag)`` pairs for a lower-case word: its own form first (tag ``""``)."""
     if not word.isalpha() or not word.islower() or len(word) < 2:
         return ((word, ""),)
-    from lemminflect import getAllInflections, getAllLemmas
+    from lemminflect import getAllInflections, getAllInflectionsOOV, getAllLemmas
 
     forms: dict[str, str] = {word: ""}
     lemmas = getAllLemmas(word)
+    if not lemmas:
+        # Out of the lexicon (coinages such as "layouter"): regular noun plural only.
+        for tag, inflected in getAllInflectionsOOV(word, upos="NOUN").items():
+            for form in inflected:
+                forms.setdefault(form, tag)
     # Verbs first: a form that is both (pulls) is re-inflected as a verb.
     for upos in ("VERB", "AUX", "NOUN"):
         lemma_forms = lemmas.get(upos, ())

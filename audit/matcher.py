@@ -85,25 +85,30 @@ class GlossaryMatcher:
         text = folded if folded is not None else fold(sentence)
         hits: list[TermMatch] = []
         size = len(text)
+        entries = self.entries
         for end_index, (length, variants) in self._automaton.iter(text):
             end = end_index + 1
             start = end - length
-            if start > 0 and is_word_char(text[start - 1]):
-                continue
-            if end < size and is_word_char(text[end]):
+            if (start > 0 and is_word_char(text[start - 1])) or (end < size and is_word_char(text[end])):
                 continue
             for variant in variants:
-                entry = self.entries[variant.entry]
-                if entry.applies_in(sentence):
+                entry = entries[variant.entry]
+                if (entry.context_re is None and entry.not_context_re is None) or entry.applies_in(sentence):
                     hits.append(TermMatch(start, end, entry, variant.tag, variant.position))
                     break
+        if len(hits) < 2:
+            return hits
         return resolve_overlaps(hits)
 
 
 def resolve_overlaps(hits: Iterable[TermMatch]) -> list[TermMatch]:
     """Keep the longest of overlapping hits (then the earliest), in text order."""
     chosen: list[TermMatch] = []
-    for hit in sorted(hits, key=lambda h: (-(h.end - h.start), h.start)):
-        if all(hit.end <= c.start or hit.start >= c.end for c in chosen):
+    taken: set[int] = set()
+    for hit in sorted(hits, key=lambda h: (h.start - h.end, h.start)):
+        span = range(hit.start, hit.end)
+        if taken.isdisjoint(span):
+            taken.update(span)
             chosen.append(hit)
-    return sorted(chosen, key=lambda h: h.start)
+    chosen.sort(key=lambda h: h.start)
+    return chosen

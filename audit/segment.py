@@ -7,6 +7,7 @@ abbreviations such as "U.S." and hyphenated compounds such as
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
@@ -19,6 +20,10 @@ SUPPORTED_LANGUAGES = frozenset(
     {"en", "zh", "ru", "de", "fr", "es", "ja", "it", "nl", "pl", "ar", "hi", "fa", "el", "da", "my",
      "am", "hy", "bg", "kk", "mr", "ur", "sk"}
 )
+
+
+#: Characters that can end a sentence; a paragraph without one inside is a single sentence.
+_INNER_END = re.compile(r"[.!?。！？…;；\n]")
 
 
 @lru_cache(maxsize=16)
@@ -39,8 +44,13 @@ class SentenceSplitter:
     def split(self, text: str) -> list[tuple[int, int]]:
         """Return ``(start, end)`` offsets of the sentences of ``text``, whitespace trimmed."""
         spans: list[tuple[int, int]] = []
-        if not text.strip():
+        stripped = text.strip()
+        if not stripped:
             return spans
+        if not _INNER_END.search(stripped[:-1]):
+            # No sentence-end mark before the last character: one sentence, pysbd not needed.
+            start = len(text) - len(text.lstrip())
+            return [(start, start + len(stripped))]
         for piece in _pysbd(self.language).segment(text):
             start, end = piece.start, piece.end
             # pysbd includes trailing whitespace; offsets must frame the sentence only.

@@ -1,0 +1,41 @@
+import pytest
+
+from audit.grammar import GrammarChecker, _is_dialect_variant
+
+
+@pytest.fixture(scope="module")
+def checker():
+    return GrammarChecker()
+
+
+def test_grammar_errors_are_flagged_with_offsets(checker):
+    text = "This is an test of the the linter."
+    hits = checker.check(text)
+    article = [h for h in hits if text[h.start:h.end] == "an"]
+    assert article and article[0].replacement == "a"
+    assert any("the the" in text[h.start:h.end] for h in hits)
+    assert all(h.rule.startswith("grammar.harper.") for h in hits)
+
+
+def test_proper_names_and_dialect_spellings_are_not_flagged(checker):
+    text = "Lavrov told Kommersant that defence ties with the SCO and BRICS are multipolar."
+    assert checker.check(text) == []
+
+
+def test_long_sentences_are_not_translation_errors(checker):
+    text = " ".join(["Russia and China agreed on trade"] * 12) + "."
+    assert not [h for h in checker.check(text) if "long" in h.rule]
+
+
+def test_check_many_maps_lints_back_to_each_paragraph(checker):
+    texts = ["Fine sentence here.", "This is an test.", "Another the the one."]
+    per_text = checker.check_many(texts)
+    assert per_text[0] == []
+    assert [texts[1][h.start:h.end] for h in per_text[1]] == ["an"]
+    assert [texts[2][h.start:h.end] for h in per_text[2]] == ["the the"]
+
+
+def test_dialect_variant():
+    assert _is_dialect_variant("defence", "defense")
+    assert _is_dialect_variant("favourable", "favorable")
+    assert not _is_dialect_variant("layouter", "layout's")
