@@ -10,7 +10,7 @@ from typing import Any, BinaryIO, TypeVar
 
 import click
 
-from .config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, DEFAULT_WEIGHTS, AuditConfig
+from .config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, DEFAULT_WEIGHTS, AuditConfig, shipped_calibration
 from .errors import AuditError
 from .records import SegmentResult, Severity, Summary
 
@@ -24,6 +24,8 @@ LAZY_COMMANDS = {
     "serve": "api.cli:serve",
     "keys": "api.cli:keys",
     "eval": "audit.evaluation.cli:eval_command",
+    "batch": "audit.batch.cli:batch_command",
+    "models": "audit.models.cli:models_command",
 }
 
 
@@ -122,7 +124,8 @@ def build_config(src_lang: str, tgt_lang: str, glossaries: tuple[str, ...], no_g
         use_glossary=not no_glossary,
         use_rules=not no_rules,
         grammar=not no_grammar,
-        disabled_rules=tuple(disabled_rules),
+        # The user's switches add to the calibrated ones; they never re-enable a dropped rule silently.
+        disabled_rules=shipped_calibration().disabled_rules + tuple(disabled_rules),
         weights=parse_weights(weights),
         candidates=candidates,
     )
