@@ -196,7 +196,7 @@ def read_delimited(text: str, name: str, delimiter: str = ",") -> Glossary:
             line = reader.line_num
             if None in row:
                 raise GlossaryError(
-                    f"row has {len(header) + len(row[None])} fields, header has {len(header)}",  # type: ignore[index]
+                    f"row has {len(header) + len(row[None])} fields, header has {len(header)}",
                     file=name,
                     line=line,
                 )

@@ -47,7 +47,7 @@ def expand_variants(pattern: str) -> list[tuple[str, str, str]]:
     positions = [("first", 0)] if len(words) == 1 else [("first", 0), ("last", len(words) - 1)]
     for position, index in positions:
         for form, tag in word_forms(words[index])[1:]:
-            surface = " ".join(words[:index] + [form] + words[index + 1:])
+            surface = " ".join([*words[:index], form, *words[index + 1:]])
             if surface not in seen:
                 seen.add(surface)
                 out.append((surface, tag, position))
@@ -66,8 +66,8 @@ class GlossaryMatcher:
                 pattern = fold_pattern(rendering)
                 if not pattern:
                     continue
-                variants = expand_variants(pattern) if inflect else [(pattern, "", "first")]
-                for surface, tag, position in variants:
+                forms = expand_variants(pattern) if inflect else [(pattern, "", "first")]
+                for surface, tag, position in forms:
                     table.setdefault(surface, []).append(Variant(index, tag, position))
         for surface, variants in table.items():
             self._automaton.add_word(surface, (len(surface), tuple(variants)))

@@ -68,17 +68,23 @@ class Auditor:
         if self.resources is None:
             self.resources = Resources.load(self.config)
 
+    @property
+    def loaded(self) -> Resources:
+        """The resources (always set once the Auditor is built)."""
+        if self.resources is None:  # only if a caller reset the field
+            self.resources = Resources.load(self.config)
+        return self.resources
+
     # --- loaded parts (built on first use, once) ------------------------------------
     @cached_property
     def matcher(self) -> GlossaryMatcher:
-        assert self.resources is not None
-        entries = for_pair(self.resources.glossaries, self.config.src_lang, self.config.tgt_lang)
+        entries = for_pair(self.loaded.glossaries, self.config.src_lang, self.config.tgt_lang)
+        entries = [e for e in entries if f"glossary.{e.id}" not in self.config.disabled_rules]
         return GlossaryMatcher(entries)
 
     @cached_property
     def ruleset(self) -> RuleSet:
-        assert self.resources is not None
-        return RuleSet(self.resources.rules, self.config.src_lang, self.config.disabled_rules)
+        return RuleSet(self.loaded.rules, self.config.src_lang, self.config.disabled_rules)
 
     @cached_property
     def grammar(self) -> GrammarChecker | None:

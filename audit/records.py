@@ -7,11 +7,11 @@ whole submitted text, so ``text[start:end]`` equals the record's ``text``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """MQM severities, ordered from least to most serious."""
 
     MINOR = "minor"

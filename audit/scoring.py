@@ -62,10 +62,10 @@ class EditScorer:
 
     def signatures(self) -> dict[str, str]:
         # sacrebleu learns the reference count from a first score; sentence mode has one.
-        for metric in (self.bleu, self.chrf, self.ter):
-            if getattr(metric, "_mt_audit_primed", False) is False:
+        if not self._cache.get("primed"):
+            for metric in (self.bleu, self.chrf, self.ter):
                 metric.sentence_score("x", ["x"])
-                metric._mt_audit_primed = True  # type: ignore[attr-defined]
+            self._cache["primed"] = True
         return {
             "bleu": str(self.bleu.get_signature()),
             "chrf": str(self.chrf.get_signature()),

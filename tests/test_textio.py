@@ -76,10 +76,8 @@ def test_fifty_megabytes_are_read_in_bounded_memory(tmp_path):
     size = path.stat().st_size
     assert size >= 50 * 1024 * 1024
     tracemalloc.start()
-    count = 0
     with path.open("rb") as stream:
-        for paragraph in iter_paragraphs(iter_decoded(stream, str(path))):
-            count += 1
+        count = sum(1 for _ in iter_paragraphs(iter_decoded(stream, str(path))))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert count == size // len(line)
