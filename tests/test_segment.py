@@ -1,9 +1,9 @@
+import pytest
+
+from audit.errors import ConfigError
 from audit.records import Paragraph
 from audit.segment import SentenceSplitter, segment_paragraphs, segment_text
 from audit.textio import iter_paragraphs
-
-import pytest
-from audit.errors import ConfigError
 
 
 def test_offsets_point_into_the_document():
