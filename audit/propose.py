@@ -10,7 +10,7 @@ prefers the one that clears the most flags with the smallest edit.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from rapidfuzz.distance import Levenshtein
@@ -28,11 +28,35 @@ class CandidateGenerator(Protocol):
     def generate(self, segment: Segment, flags: Sequence[Flag]) -> list[Candidate]: ...
 
 
+def compose_nested(flags: Sequence[Flag]) -> list[Flag]:
+    """Fold an edit lying inside another edit into the outer one's replacement.
+
+    A rule that restructures a sentence ("Faced with X, Russia rejected it" -> "Russia
+    rejected X") may contain a glossary term; when the term's text reappears in the
+    rule's replacement, the term's correction is applied there, so neither is lost.
+    """
+    edits = [f for f in flags if f.replacement is not None and f.replacement != f.text]
+    absorbed: set[int] = set()
+    result: list[Flag] = []
+    for i, outer in enumerate(edits):
+        replacement = outer.replacement or ""
+        for j, inner in enumerate(edits):
+            if i == j or j in absorbed or not (outer.start <= inner.start and inner.end <= outer.end):
+                continue
+            if (inner.start, inner.end) == (outer.start, outer.end):
+                continue
+            if inner.text and inner.text in replacement:
+                replacement = replacement.replace(inner.text, inner.replacement or "", 1)
+                absorbed.add(j)
+        result.append(outer if replacement == outer.replacement else replace(outer, replacement=replacement))
+    return [f for k, f in enumerate(result) if k not in absorbed]
+
+
 def choose_edits(flags: Sequence[Flag]) -> list[Flag]:
     """Non-overlapping flags that carry a replacement, by severity, origin, then span length."""
     chosen: list[Flag] = []
     ranked = sorted(
-        (f for f in flags if f.replacement is not None and f.replacement != f.text),
+        compose_nested(flags),
         key=lambda f: (-f.severity.rank, _ORIGIN_PRIORITY.get(f.origin, 9), -(f.end - f.start), f.start),
     )
     for flag in ranked:
@@ -49,8 +73,8 @@ def apply_edits(segment: Segment, edits: Sequence[Flag]) -> str:
     for flag in sorted(edits, key=lambda f: f.start):
         start, end = flag.start - segment.start, flag.end - segment.start
         replacement = flag.replacement or ""
-        if not replacement:
-            # A deletion takes one neighbouring space with it.
+        if not replacement and not text[start:end][-1:].isspace() and not text[start:end][:1].isspace():
+            # A deletion takes one neighbouring space with it (unless its span already has one).
             if end < len(text) and text[end] == " ":
                 end += 1
             elif start > 0 and text[start - 1] == " ":

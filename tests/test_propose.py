@@ -50,3 +50,19 @@ def test_ranker_prefers_fewer_remaining_flags_then_smaller_edits():
                                Candidate("good words.", ("c",)), Candidate("bad words.", ("same",))])
     assert [c.text for c in ranked] == ["good words.", "fine words here.", "bad word."]
     assert dict(ranked[0].scores)["flags_remaining"] == 0
+
+
+def test_term_inside_a_restructuring_rule_is_corrected_in_the_rewrite():
+    text = "Faced with the olive branch extended by the United States, Russia has flatly rejected it."
+    seg = Segment(0, 0, len(text), text)
+    rule = Flag(0, len(text), seg.text, "style.resumptive", "Fluency/Grammar", Severity.MINOR, "m", None,
+                "Russia has flatly rejected the olive branch extended by the United States.", "rule")
+    term = flag(seg, "olive branch", "overture", severity=Severity.MAJOR)
+    assert apply_edits(seg, choose_edits([rule, term])) == (
+        "Russia has flatly rejected the overture extended by the United States.")
+
+
+def test_deletion_whose_span_ends_in_a_space_takes_no_extra_space():
+    seg = Segment(0, 0, 33, "Thus it can be seen that X holds.")
+    deletion = flag(seg, "it can be seen that ", "", origin="rule")
+    assert apply_edits(seg, [deletion]) == "Thus X holds."

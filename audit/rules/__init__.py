@@ -121,6 +121,13 @@ def parse_rule(data: Any, *, file: str, index: int) -> Rule:
         if not isinstance(item, dict) or set(item) != {"in", "out"}:
             raise fail("each fix example needs 'in' and 'out'", "examples.fix")
         fixes.append((str(item["in"]), str(item["out"])))
+    triggers = []
+    for raw in data.get("triggers") or ():
+        folded = fold_pattern(str(raw))
+        if not folded:
+            # Folding maps hyphens, dashes and spaces to nothing useful: such a trigger would never fire.
+            raise fail(f"trigger {raw!r} is empty once folded (hyphens/dashes/spaces only)", "triggers")
+        triggers.append(folded)
     rewrite = data.get("rewrite")
     return Rule(
         id=rule_id,
@@ -128,7 +135,7 @@ def parse_rule(data: Any, *, file: str, index: int) -> Rule:
         severity=severity,
         message=message,
         pattern=pattern,
-        triggers=tuple(fold_pattern(str(t)) for t in data.get("triggers") or ()),
+        triggers=tuple(triggers),
         rewrite=None if rewrite is None else str(rewrite),
         suggestion=data.get("suggestion"),
         languages=tuple(data.get("languages") or ()),
