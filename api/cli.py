@@ -1,0 +1,139 @@
+"""``mt-audit serve`` and ``mt-audit keys ...`` (loaded lazily by :mod:`audit.cli`)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from .storage import ROLES
+
+
+def _storage_app() -> Any:
+    """The current app under ``flask --app api keys ...``; else one as configured (env, instance file)."""
+    from flask import current_app, has_app_context
+    from flask.cli import ScriptInfo
+
+    if has_app_context():
+        return current_app._get_current_object()  # type: ignore[attr-defined]
+    context = click.get_current_context(silent=True)
+    info = context.find_object(ScriptInfo) if context is not None else None
+    if info is not None:
+        return info.load_app()
+    from . import create_app
+
+    return create_app({"WARM_ON_START": False})
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="MT_AUDIT_HOST", help="Address to bind.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), envvar="MT_AUDIT_PORT")
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    envvar="MT_AUDIT_WORKERS",
+    help="Worker processes (each loads the models once).",
+)
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    envvar="MT_AUDIT_THREADS",
+    help="Threads per worker (gthread worker).",
+)
+@click.option(
+    "--timeout",
+    default=120,
+    show_default=True,
+    type=click.IntRange(1),
+    envvar="MT_AUDIT_TIMEOUT",
+    help="Seconds before a silent worker is restarted.",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error", "critical"]),
+)
+@click.option("--access-log/--no-access-log", default=False, show_default=True, help="Log every request to stderr.")
+def serve(host: str, port: int, workers: int, threads: int, timeout: int, log_level: str, access_log: bool) -> None:
+    """Serve the HTTP API under gunicorn (development: flask --app api run)."""
+    from .server import ApiServer
+
+    # Migrate once, in the master, before workers start (they then find the schema at head).
+    app = _storage_app()
+    app.extensions["mt_audit"].db.dispose()
+    del app
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "timeout": timeout,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "preload_app": False,
+        "loglevel": log_level,
+        "accesslog": "-" if access_log else None,
+        "errorlog": "-",
+        "proc_name": "mt-audit",
+        "control_socket_disable": True,  # gunicorn >= 25: no shared ~/.gunicorn socket between servers
+    }
+    ApiServer(options).run()
+
+
+@click.group()
+def keys() -> None:
+    """Create, list and revoke API keys."""
+
+
+@keys.command("create")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="What the key may do.")
+@click.option("--name", required=True, help="Who or what the key is for.")
+def keys_create(role: str, name: str) -> None:
+    """Create a key and print it once (to stdout; the details go to stderr)."""
+    from .auth import create_key
+
+    app = _storage_app()
+    key, token = create_key(app.extensions["mt_audit"].db, name, role)
+    click.echo(token)
+    click.echo(
+        f"created key {key.id} ({role}, {name!r}, {key.key_prefix}…); it is not stored and will not be shown again",
+        err=True,
+    )
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List keys (never the keys themselves)."""
+    from sqlalchemy import select
+
+    from .auth import key_dict
+    from .storage import ApiKey
+
+    app = _storage_app()
+    with app.extensions["mt_audit"].db.session() as session:
+        rows = [key_dict(k) for k in session.scalars(select(ApiKey).order_by(ApiKey.id))]
+    click.echo("id\trole\tprefix\tcreated\trevoked\tname")
+    for row in rows:
+        click.echo(
+            f"{row['id']}\t{row['role']}\t{row['prefix']}\t{row['created_at']}\t{row['revoked_at'] or '-'}"
+            f"\t{row['name']}"
+        )
+
+
+@keys.command("revoke")
+@click.argument("key_id", type=int)
+def keys_revoke(key_id: int) -> None:
+    """Revoke key KEY_ID (workers forget it within MT_AUDIT_AUTH_CACHE_SECONDS)."""
+    from .auth import revoke_key
+
+    app = _storage_app()
+    if revoke_key(app.extensions["mt_audit"].db, key_id) is None:
+        click.echo(f"mt-audit: error: no key with id {key_id}", err=True)
+        sys.exit(2)
+    click.echo(f"revoked key {key_id}", err=True)

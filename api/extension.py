@@ -1,0 +1,103 @@
+"""The API's per-process services, attached to the app in :meth:`MtAudit.init_app`.
+
+``app.extensions["mt_audit"]`` holds the database, the key store, the glossary
+service, the auditor registry and the rate limiter of that app: nothing lives in
+module globals, so two apps (tests) never share state.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from flask import Flask, current_app, g, request
+from flask_limiter import Limiter
+
+from audit.config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG
+from audit.pipeline import Auditor
+
+from .auth import KeyStore
+from .services import AuditorKey, AuditorRegistry, GlossaryService, make_key
+from .storage import Database
+
+
+def rate_limit_key() -> str:
+    """Per API key when one was verified, else per client address."""
+    principal = g.get("principal")
+    if principal is not None:
+        return f"key:{principal.key_id}"
+    return f"addr:{request.remote_addr or 'unknown'}"
+
+
+class MtAudit:
+    def __init__(self, app: Flask | None = None) -> None:
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        config = app.config
+        self.db = Database(config["DATABASE_URL"])
+        if config["AUTO_MIGRATE"]:
+            self.db.upgrade()
+        self.keys = KeyStore(self.db, float(config["AUTH_CACHE_SECONDS"]))
+        self.glossaries = GlossaryService(self.db, config["GLOSSARY_DIR"], int(config["GLOSSARY_CACHE_SIZE"]))
+        self.auditors = AuditorRegistry(int(config["AUDITOR_CACHE_SIZE"]))
+        self.grammar_default = bool(config["GRAMMAR"])
+        self.limiter = Limiter(
+            rate_limit_key,
+            # One budget per key across every endpoint (application-wide, not per route).
+            application_limits=[lambda: str(current_app.config["RATE_LIMIT"])],
+            storage_uri="memory://",
+            headers_enabled=True,
+            strategy="fixed-window",
+            enabled=bool(config["RATE_LIMIT_ENABLED"]),
+        )
+        app.extensions["mt_audit"] = self
+
+    def start_limiter(self, app: Flask) -> None:
+        """Attach the limiter after the authentication hook, so limits are per key."""
+        self.limiter.init_app(app)
+
+    # --- auditors --------------------------------------------------------------------
+    @cached_property
+    def default_key(self) -> AuditorKey:
+        """The key of a request with no options: built-in glossaries, default pair (fixed per process)."""
+        return make_key(
+            src_lang=DEFAULT_SRC_LANG,
+            tgt_lang=DEFAULT_TGT_LANG,
+            glossaries=self.glossaries.builtin_loaded(),
+            grammar_default=self.grammar_default,
+        )
+
+    def auditor_for(
+        self, *, src_lang: str | None, tgt_lang: str, glossary_ids: list[str] | None, options: dict[str, Any]
+    ) -> Auditor:
+        if glossary_ids is None:
+            loaded = self.glossaries.builtin_loaded()
+        elif options.get("glossary", True):
+            loaded = self.glossaries.load(glossary_ids)
+        else:
+            loaded = []
+        key = make_key(
+            src_lang=src_lang,
+            tgt_lang=tgt_lang,
+            glossaries=loaded,
+            options=options,
+            grammar_default=self.grammar_default,
+        )
+        if key == self.default_key:  # built lazily (flask run): pin it, the app is then ready
+            return self.auditors.pin(key, lambda: loaded)
+        return self.auditors.get(key, lambda: loaded)
+
+    def warm_default(self) -> Auditor:
+        """Build and warm the default auditor (readiness); ``mt-audit serve`` calls it per worker."""
+        return self.auditors.pin(self.default_key, self.glossaries.builtin_loaded)
+
+    @property
+    def ready(self) -> bool:
+        return self.auditors.is_pinned(self.default_key)
+
+
+def services() -> MtAudit:
+    ext: MtAudit = current_app.extensions["mt_audit"]
+    return ext

@@ -1,0 +1,413 @@
+"""JSON Schemas of every request and response: one source of truth.
+
+They go into the OpenAPI document (``components/schemas``) *and* validate request
+bodies (:mod:`api.validation`), so the document cannot drift from what the server
+accepts. Request schemas are closed (``additionalProperties: false``): an unknown
+field is an error naming its path. Response schemas list required fields and stay
+open to additions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audit.config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, SUPPORTED_SOURCES, SUPPORTED_TARGETS
+from audit.records import Severity
+
+from .storage.models import ROLES
+
+#: sacrebleu tokenizers that work without extra downloads or native dictionaries.
+SCORE_TOKENIZERS = ("13a", "intl", "zh", "char", "none")
+GLOSSARY_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+MAX_CANDIDATES = 20
+MAX_WEIGHT = 1000
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+_INT = {"type": "integer"}
+_NUM = {"type": "number"}
+_STR = {"type": "string"}
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+_SEVERITIES = [s.value for s in Severity]
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    # --- errors ------------------------------------------------------------------------
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {
+                        "type": "string",
+                        "description": "Stable machine-readable code.",
+                        "examples": ["invalid_field"],
+                    },
+                    "message": {"type": "string", "description": "What is wrong, for people."},
+                    "field": {
+                        "type": "string",
+                        "description": "Path of the offending field, e.g. `options.weights.minor` or `glossaries[1]`.",
+                        "examples": ["options.foo"],
+                    },
+                },
+            }
+        },
+    },
+    # --- audit -------------------------------------------------------------------------
+    "Weights": {
+        "type": "object",
+        "description": "MQM penalty weights per severity; missing ones keep their defaults (1/5/10).",
+        "additionalProperties": False,
+        "properties": {name: {"type": "number", "minimum": 0, "maximum": MAX_WEIGHT} for name in _SEVERITIES},
+    },
+    "AuditOptions": {
+        "type": "object",
+        "description": "The command line's audit options (`mt-audit check --help`).",
+        "additionalProperties": False,
+        "properties": {
+            "grammar": {
+                "type": "boolean",
+                "description": "Run the Harper grammar checker (default: the server's MT_AUDIT_GRAMMAR, true).",
+            },
+            "rules": {"type": "boolean", "default": True, "description": "Run the pattern rules."},
+            "glossary": {"type": "boolean", "default": True, "description": "Use glossaries."},
+            "disabled_rules": {
+                "type": "array",
+                "items": {"type": "string", "maxLength": 200},
+                "maxItems": 200,
+                "description": "Rule ids to switch off.",
+            },
+            "weights": ref("Weights"),
+            "candidates": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": MAX_CANDIDATES,
+                "default": 0,
+                "description": "Also list this many runner-up proposals.",
+            },
+        },
+    },
+    "AuditRequest": {
+        "type": "object",
+        "required": ["text"],
+        "additionalProperties": False,
+        "properties": {
+            "text": {
+                "type": "string",
+                "minLength": 1,
+                "description": "Machine-translated text; lines are paragraphs. Offsets in the answer "
+                "index this string (Unicode code points).",
+            },
+            "source": {
+                "type": "string",
+                "description": "Source text. Accepted and ignored for now: the flagger is monolingual "
+                "(source-aware checks come later).",
+            },
+            "src_lang": {
+                "type": "string",
+                "enum": [*sorted(SUPPORTED_SOURCES), "any"],
+                "default": DEFAULT_SRC_LANG,
+                "description": "Source language of the MT, or `any`.",
+            },
+            "tgt_lang": {"type": "string", "enum": sorted(SUPPORTED_TARGETS), "default": DEFAULT_TGT_LANG},
+            "glossaries": {
+                "type": "array",
+                "maxItems": 50,
+                "uniqueItems": True,
+                "items": {"type": "string", "maxLength": 64},
+                "description": "Glossary ids to use (default: every built-in glossary).",
+            },
+            "options": ref("AuditOptions"),
+        },
+        "examples": [
+            {
+                "text": "It can be seen that Trump has been trying to reshape U.S. strategy.",
+                "src_lang": "zh",
+                "tgt_lang": "en",
+                "options": {"grammar": True},
+            }
+        ],
+    },
+    "Flag": {
+        "type": "object",
+        "required": ["start", "end", "text", "rule", "category", "severity", "message", "suggestion"],
+        "properties": {
+            "start": {**_INT, "minimum": 0, "description": "Character offset into the submitted text."},
+            "end": {**_INT, "minimum": 0},
+            "text": _STR,
+            "rule": _STR,
+            "category": {**_STR, "description": "MQM category, e.g. `Style/Awkward`."},
+            "severity": {"type": "string", "enum": _SEVERITIES},
+            "message": _STR,
+            "suggestion": nullable(_STR),
+            "source_start": _INT,
+            "source_end": _INT,
+        },
+    },
+    "EditScore": {
+        "type": "object",
+        "required": ["char_distance", "char_ratio", "ter", "chrf", "bleu"],
+        "properties": {"char_distance": _INT, "char_ratio": _NUM, "ter": _NUM, "chrf": _NUM, "bleu": _NUM},
+    },
+    "Proposal": {
+        "type": "object",
+        "required": ["text", "origin", "edit"],
+        "properties": {
+            "text": _STR,
+            "origin": {"type": "array", "items": _STR},
+            "edit": ref("EditScore"),
+            "scores": {"type": "object", "additionalProperties": _NUM},
+            "candidates": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["text", "origin", "scores"],
+                    "properties": {
+                        "text": _STR,
+                        "origin": {"type": "array", "items": _STR},
+                        "scores": {"type": "object", "additionalProperties": _NUM},
+                    },
+                },
+            },
+        },
+    },
+    "SegmentResult": {
+        "type": "object",
+        "required": ["id", "start", "end", "text", "flags", "proposal"],
+        "properties": {
+            "id": _INT,
+            "start": {**_INT, "minimum": 0},
+            "end": {**_INT, "minimum": 0},
+            "text": _STR,
+            "flags": {"type": "array", "items": ref("Flag")},
+            "proposal": nullable(ref("Proposal")),
+        },
+    },
+    "Summary": {
+        "type": "object",
+        "required": [
+            "segments",
+            "flagged",
+            "words",
+            "flags_by_category",
+            "flags_by_severity",
+            "flags_by_rule",
+            "mqm_penalty",
+            "penalty_points",
+            "weights",
+            "edit",
+            "signatures",
+        ],
+        "properties": {
+            "segments": _INT,
+            "flagged": _INT,
+            "words": _INT,
+            "flags_by_category": _COUNTS,
+            "flags_by_severity": _COUNTS,
+            "flags_by_rule": _COUNTS,
+            "mqm_penalty": {**_NUM, "description": "MQM penalty points per 100 words."},
+            "penalty_points": _NUM,
+            "weights": {"type": "object", "additionalProperties": _NUM},
+            "edit": {
+                "type": "object",
+                "required": ["char_distance", "char_ratio"],
+                "properties": {"char_distance": _INT, "char_ratio": _NUM},
+            },
+            "signatures": {
+                "type": "object",
+                "additionalProperties": _STR,
+                "description": "sacrebleu and mt-audit signatures: every figure is reproducible.",
+            },
+        },
+    },
+    "AuditResult": {
+        "type": "object",
+        "description": "The JSON contract of `mt-audit check --format json`.",
+        "required": ["segments", "summary"],
+        "properties": {
+            "segments": {"type": "array", "items": ref("SegmentResult")},
+            "summary": ref("Summary"),
+        },
+    },
+    # --- score -------------------------------------------------------------------------
+    "ScoreRequest": {
+        "type": "object",
+        "required": ["hypotheses", "references"],
+        "additionalProperties": False,
+        "properties": {
+            "hypotheses": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 100_000,
+                "items": _STR,
+                "description": "MT segments, one per item.",
+            },
+            "references": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 100_000,
+                "items": _STR,
+                "description": "Reference segments, aligned with `hypotheses` (same length).",
+            },
+            "tokenize": {
+                "type": "string",
+                "enum": list(SCORE_TOKENIZERS),
+                "default": "13a",
+                "description": "sacrebleu tokenizer for BLEU.",
+            },
+        },
+        "examples": [{"hypotheses": ["The cat sat on mat."], "references": ["The cat sat on the mat."]}],
+    },
+    "Scores": {
+        "type": "object",
+        "required": ["bleu", "chrf", "ter", "char_distance", "char_ratio"],
+        "properties": {"bleu": _NUM, "chrf": _NUM, "ter": _NUM, "char_distance": _INT, "char_ratio": _NUM},
+    },
+    "ScoreResult": {
+        "type": "object",
+        "required": ["sentences", "corpus", "signatures"],
+        "properties": {
+            "sentences": {"type": "array", "items": ref("Scores")},
+            "corpus": ref("Scores"),
+            "signatures": {"type": "object", "additionalProperties": _STR},
+        },
+    },
+    # --- glossaries --------------------------------------------------------------------
+    "Glossary": {
+        "type": "object",
+        "required": [
+            "id",
+            "name",
+            "filename",
+            "format",
+            "builtin",
+            "entry_count",
+            "src_lang",
+            "tgt_lang",
+            "created_at",
+        ],
+        "properties": {
+            "id": {"type": "string", "description": "Built-in glossaries: the file stem."},
+            "name": _STR,
+            "filename": _STR,
+            "format": {"type": "string", "enum": ["csv", "tsv", "tbx"]},
+            "builtin": {"type": "boolean", "description": "Built-in glossaries are read-only."},
+            "entry_count": _INT,
+            "src_lang": nullable(_STR),
+            "tgt_lang": nullable(_STR),
+            "uploaded_by": nullable(_INT),
+            "created_at": nullable({"type": "string", "format": "date-time"}),
+        },
+    },
+    "GlossaryList": {
+        "type": "object",
+        "required": ["glossaries"],
+        "properties": {"glossaries": {"type": "array", "items": ref("Glossary")}},
+    },
+    "GlossaryUpload": {
+        "type": "object",
+        "required": ["file"],
+        "properties": {
+            "file": {
+                "type": "string",
+                "contentMediaType": "application/octet-stream",
+                "description": "A .csv, .tsv or .tbx glossary; the file name's suffix gives the format.",
+            },
+            "id": {
+                "type": "string",
+                "pattern": GLOSSARY_ID_PATTERN,
+                "description": "Id to give it (default: from the file name).",
+            },
+            "name": {"type": "string", "maxLength": 200, "description": "Display name (default: the id)."},
+        },
+    },
+    "GlossaryEntry": {
+        "type": "object",
+        "required": ["id", "deprecated", "preferred", "src_lang", "tgt_lang", "category", "severity"],
+        "properties": {
+            "id": _STR,
+            "src_lang": _STR,
+            "tgt_lang": _STR,
+            "source_term": _STR,
+            "deprecated": {"type": "array", "items": _STR},
+            "preferred": _STR,
+            "category": _STR,
+            "severity": {"type": "string", "enum": _SEVERITIES},
+            "note": _STR,
+            "domain": _STR,
+            "context": _STR,
+            "not_context": _STR,
+        },
+    },
+    "GlossaryEntryPage": {
+        "type": "object",
+        "required": ["glossary", "q", "page", "per_page", "total", "pages", "entries"],
+        "properties": {
+            "glossary": _STR,
+            "q": nullable(_STR),
+            "page": _INT,
+            "per_page": _INT,
+            "total": _INT,
+            "pages": _INT,
+            "entries": {"type": "array", "items": ref("GlossaryEntry")},
+        },
+    },
+    # --- keys --------------------------------------------------------------------------
+    "ApiKey": {
+        "type": "object",
+        "required": ["id", "name", "role", "prefix", "created_at", "revoked_at"],
+        "properties": {
+            "id": _INT,
+            "name": _STR,
+            "role": {"type": "string", "enum": list(ROLES)},
+            "prefix": {"type": "string", "description": "First characters of the key, to recognise it."},
+            "created_at": {"type": "string", "format": "date-time"},
+            "revoked_at": nullable({"type": "string", "format": "date-time"}),
+        },
+    },
+    "ApiKeyList": {
+        "type": "object",
+        "required": ["keys"],
+        "properties": {"keys": {"type": "array", "items": ref("ApiKey")}},
+    },
+    "ApiKeyCreate": {
+        "type": "object",
+        "required": ["name", "role"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 200},
+            "role": {"type": "string", "enum": list(ROLES)},
+        },
+        "examples": [{"name": "alice", "role": "translator"}],
+    },
+    "ApiKeyCreated": {
+        "allOf": [
+            ref("ApiKey"),
+            {
+                "type": "object",
+                "required": ["key"],
+                "properties": {"key": {"type": "string", "description": "The key itself: shown this once only."}},
+            },
+        ],
+    },
+    # --- health ------------------------------------------------------------------------
+    "Health": {
+        "type": "object",
+        "required": ["status", "ready", "version"],
+        "properties": {
+            "status": {"type": "string", "enum": ["ok"]},
+            "ready": {"type": "boolean", "description": "Whether the default auditor is built and warm."},
+            "version": _STR,
+            "database": {"type": "string", "enum": ["ok", "error"]},
+        },
+    },
+}

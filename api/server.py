@@ -1,0 +1,40 @@
+"""Running the API under gunicorn, programmatically (``mt-audit serve``).
+
+``preload_app`` is off: each worker builds its own app (database engine, limiter,
+auditors), and the ``post_worker_init`` hook builds and warms the default auditor
+(glossary automaton, rules, Harper) before the worker takes requests, so the models
+load once per worker and ``/v1/health/ready`` answers 200 from the first request on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+
+def post_worker_init(worker: Any) -> None:
+    app = worker.wsgi
+    ext = app.extensions["mt_audit"]
+    ext.warm_default()
+    worker.log.info("mt-audit worker %s ready (default auditor warm)", worker.pid)
+
+
+class ApiServer(BaseApplication):
+    """gunicorn with the options of ``mt-audit serve``; the app comes from :func:`api.create_app`."""
+
+    def __init__(self, options: dict[str, Any], app_config: dict[str, Any] | None = None) -> None:
+        self.options = options
+        self.app_config = app_config
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key, value)
+        self.cfg.set("post_worker_init", post_worker_init)
+
+    def load(self) -> Any:
+        from . import create_app
+
+        return create_app(self.app_config)

@@ -1,0 +1,89 @@
+"""Fixtures for the API tests (flaskr style): an app on a fresh database, its clients, keys per role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from api import create_app
+from api.auth import create_key
+
+#: A built-in glossary for the tests (the shipped folder may change under them).
+DIPLOMACY_CSV = """id,src_lang,tgt_lang,source_term,deprecated,preferred,category,severity,note
+dip.1,zh,en,中俄,Chinese-Russian,China-Russia,Terminology/Inconsistent,minor,
+dip.2,zh,en,橄榄枝,olive branch,overture,Style/Unidiomatic,major,Say what was offered.
+dip.3,zh,en,破碎论,fragmentation theory,rift narrative,Terminology/Inappropriate for context,minor,
+"""
+
+
+@pytest.fixture
+def config_overrides() -> dict[str, object]:
+    """Extra config for one test module or test: override this fixture."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, config_overrides) -> Iterator[Flask]:
+    builtin = tmp_path / "builtin"
+    builtin.mkdir()
+    (builtin / "diplomacy.csv").write_text(DIPLOMACY_CSV, encoding="utf-8")
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'test.db'}",
+            "GLOSSARY_DIR": str(builtin),
+            "RATE_LIMIT": "100000/minute",
+            "AUTH_CACHE_SECONDS": 0,
+            **config_overrides,
+        }
+    )
+    yield app
+    app.extensions["mt_audit"].db.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_key(app: Flask) -> Callable[[str], str]:
+    def make(role: str, name: str | None = None) -> str:
+        _, token = create_key(app.extensions["mt_audit"].db, name or f"test-{role}", role)
+        return token
+
+    return make
+
+
+@pytest.fixture
+def translator_key(make_key) -> str:
+    return make_key("translator")
+
+
+@pytest.fixture
+def editor_key(make_key) -> str:
+    return make_key("editor")
+
+
+@pytest.fixture
+def admin_key(make_key) -> str:
+    return make_key("admin")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def auth() -> Callable[[str], dict[str, str]]:
+    """``auth(key)`` -> the Authorization header for that key."""
+    return bearer
