@@ -136,7 +136,10 @@ class Auditor:
     def _term_flag(self, segment: Segment, match: TermMatch) -> Flag:
         entry = match.entry
         matched = segment.text[match.start:match.end]
-        replacement = match_case(reinflect(entry.preferred, match.tag, match.position), matched)
+        replacement = reinflect(entry.preferred, match.tag, match.position)
+        if match.start == 0:
+            # Only a sentence's first word takes its capital over; mid-sentence a capital is a name's.
+            replacement = match_case(replacement, matched)
         return Flag(
             start=segment.start + match.start,
             end=segment.start + match.end,
@@ -229,9 +232,31 @@ class Auditor:
                 yield SegmentResult(segment, tuple(flags), self.proposer.propose(segment, flags))
 
 
+def _same_error(a: Flag, b: Flag) -> bool:
+    """Whether ``a`` repeats ``b``: (nearly) the same words, or words inside ``b`` that ``b``'s
+    own correction already rewrites (when ``b``'s replacement still contains ``a``'s words,
+    ``a`` is a separate error that the proposal step composes into ``b``'s rewrite)."""
+    overlap = min(a.end, b.end) - max(a.start, b.start)
+    union = max(a.end, b.end) - min(a.start, b.start)
+    if union > 0 and overlap / union >= 0.8:
+        return True
+    inside = b.start <= a.start and a.end <= b.end
+    return inside and b.replacement is not None and a.text not in b.replacement
+
+
 def dedupe_flags(flags: Sequence[Flag]) -> list[Flag]:
-    """Drop a grammar flag lying inside a glossary/rule flag (the lexical flag explains it)."""
-    lexical = [f for f in flags if f.origin != "grammar"]
+    """One flag per error.
+
+    A glossary entry and a rule that flag the same words count once (the more severe, the
+    glossary on a tie); a grammar flag inside a glossary/rule flag is dropped (the lexical
+    flag explains it).
+    """
+    ranked = sorted((f for f in flags if f.origin != "grammar"),
+                    key=lambda f: (-f.severity.rank, f.origin != "glossary", f.start - f.end, f.start))
+    lexical: list[Flag] = []
+    for flag in ranked:
+        if not any(_same_error(flag, kept) for kept in lexical):
+            lexical.append(flag)
     kept = list(lexical)
     for flag in flags:
         if flag.origin == "grammar" and not any(f.start <= flag.start and flag.end <= f.end for f in lexical):
