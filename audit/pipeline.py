@@ -8,6 +8,7 @@ checker) and is built once per process; :meth:`Auditor.audit` runs one text,
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -207,17 +208,44 @@ class Auditor:
 
     def audit_paragraphs(self, paragraphs: Iterable[Paragraph], summary: Summary) -> Iterator[SegmentResult]:
         next_id = 0
-        iterator = iter(paragraphs)
-        while batch := list(itertools.islice(iterator, self.config.batch_paragraphs)):
-            for result in self._audit_batch(batch, next_id):
+        for batch, grammar_hits in self._linted_batches(paragraphs):
+            for result in self._audit_batch(batch, grammar_hits, next_id):
                 summary.add(result, self.config.weights)
                 next_id = result.segment.id + 1
                 yield result
 
-    def _audit_batch(self, paragraphs: list[Paragraph], first_id: int) -> Iterator[SegmentResult]:
-        grammar_hits: list[list[GrammarHit]] = (
-            self.grammar.check_many(p.text for p in paragraphs) if self.grammar else [[] for _ in paragraphs]
-        )
+    def _linted_batches(self, paragraphs: Iterable[Paragraph]
+                        ) -> Iterator[tuple[list[Paragraph], list[list[GrammarHit]]]]:
+        """Batches of paragraphs with their grammar lints.
+
+        Harper releases the GIL, so while this thread segments, matches and proposes for
+        one batch, a helper thread lints the next one (at most two batches in memory).
+        """
+        iterator = iter(paragraphs)
+        size = self.config.batch_paragraphs
+        batch = list(itertools.islice(iterator, size))
+        grammar = self.grammar
+        if grammar is None:
+            while batch:
+                yield batch, [[] for _ in batch]
+                batch = list(itertools.islice(iterator, size))
+            return
+        following = list(itertools.islice(iterator, size))
+        if not following:  # one batch (an API request): no thread needed
+            if batch:
+                yield batch, grammar.check_many(p.text for p in batch)
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="harper") as pool:
+            pending = pool.submit(grammar.check_many, [p.text for p in batch])
+            while batch:
+                upcoming = pool.submit(grammar.check_many, [p.text for p in following]) if following else None
+                yield batch, pending.result()
+                batch, following = following, list(itertools.islice(iterator, size))
+                if upcoming is not None:
+                    pending = upcoming
+
+    def _audit_batch(self, paragraphs: list[Paragraph], grammar_hits: list[list[GrammarHit]], first_id: int
+                     ) -> Iterator[SegmentResult]:
         next_id = first_id
         for paragraph, hits in zip(paragraphs, grammar_hits, strict=True):
             for start, end in self.splitter.split(paragraph.text):

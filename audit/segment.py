@@ -22,14 +22,20 @@ SUPPORTED_LANGUAGES = frozenset(
 )
 
 
-#: Characters that can end a sentence; a paragraph without one inside is a single sentence.
-_INNER_END = re.compile(r"[.!?。！？…;；\n]")
+#: A possible sentence boundary: an end mark, closing quotes, space, then a capital, digit or
+#: opening quote; or a CJK end mark (no space needed). A paragraph without one before its last
+#: character is a single sentence, and pysbd (the slow, careful splitter) is not needed.
+_POSSIBLE_BOUNDARY = re.compile(r"[.!?…][\"'”’)\]]*\s+[\"'“‘(\[]*[A-Z0-9\u00c0-\u024f\u0400-\u04ff]|[。！？]|\n")
 
 
 @lru_cache(maxsize=16)
 def _pysbd(language: str) -> Any:
     import pysbd  # imported lazily: its rule tables take a moment to build
 
+    # pysbd builds ~3 regexes per abbreviation from strings on every call, more than the
+    # re module's 512-entry cache holds, so the cache thrashed and recompiled them every
+    # sentence (a third of check's time outside Harper). A larger cache keeps them compiled.
+    re._MAXCACHE = max(getattr(re, "_MAXCACHE", 512), 4096)  # type: ignore[attr-defined]
     return pysbd.Segmenter(language=language, clean=False, char_span=True)
 
 
@@ -47,7 +53,7 @@ class SentenceSplitter:
         stripped = text.strip()
         if not stripped:
             return spans
-        if not _INNER_END.search(stripped[:-1]):
+        if not _POSSIBLE_BOUNDARY.search(stripped[:-1]):
             # No sentence-end mark before the last character: one sentence, pysbd not needed.
             start = len(text) - len(text.lstrip())
             return [(start, start + len(stripped))]
