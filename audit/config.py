@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
@@ -18,6 +20,36 @@ SUPPORTED_TARGETS = frozenset({"en"})
 SUPPORTED_SOURCES = frozenset({"zh", "ru", "de", "fr", "ja", "es"})
 #: Paragraphs linted together in one Harper call (bounded memory, good throughput).
 DEFAULT_BATCH_PARAGRAPHS = 64
+#: The rule selection calibrated on the development MQM data (``mt-audit eval --calibrate``).
+CALIBRATION_FILE = Path(__file__).with_name("calibration.yaml")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Defaults chosen by cross-validation on human annotations (see audit/calibration.yaml)."""
+
+    harper_disabled: tuple[str, ...] = DEFAULT_HARPER_DISABLED
+    disabled_rules: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=1)
+def shipped_calibration() -> Calibration:
+    """The shipped calibration, read on first use; the built-in defaults when the file is absent."""
+    if not CALIBRATION_FILE.is_file():
+        return Calibration()
+    import yaml
+
+    try:
+        data = yaml.safe_load(CALIBRATION_FILE.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read the shipped calibration: {exc}", file=str(CALIBRATION_FILE)) from None
+    values = {}
+    for name in ("harper_disabled", "disabled_rules"):
+        items = data.get(name, list(getattr(Calibration(), name))) if isinstance(data, dict) else None
+        if not isinstance(items, list | tuple) or not all(isinstance(x, str) for x in items):
+            raise ConfigError("must be a list of rule names", file=str(CALIBRATION_FILE), field=name)
+        values[name] = tuple(items)
+    return Calibration(**values)
 
 
 @dataclass(frozen=True)
@@ -28,11 +60,11 @@ class AuditConfig:
     tgt_lang: str = DEFAULT_TGT_LANG
     glossaries: tuple[str, ...] | None = None  # file paths; None = the shipped glossaries
     rules: tuple[str, ...] | None = None  # rule YAML paths; None = the shipped rules
-    disabled_rules: tuple[str, ...] = ()
+    disabled_rules: tuple[str, ...] = field(default_factory=lambda: shipped_calibration().disabled_rules)
     use_glossary: bool = True
     use_rules: bool = True
     grammar: bool = True
-    harper_disabled: tuple[str, ...] = DEFAULT_HARPER_DISABLED
+    harper_disabled: tuple[str, ...] = field(default_factory=lambda: shipped_calibration().harper_disabled)
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     candidates: int = 0
     batch_paragraphs: int = DEFAULT_BATCH_PARAGRAPHS
