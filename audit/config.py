@@ -18,8 +18,9 @@ DEFAULT_TGT_LANG = "en"
 SUPPORTED_TARGETS = frozenset({"en"})
 #: Source languages with shipped glossaries or rules; None means "unknown/any".
 SUPPORTED_SOURCES = frozenset({"zh", "ru", "de", "fr", "ja", "es"})
-#: Paragraphs linted together in one Harper call (bounded memory, good throughput).
-DEFAULT_BATCH_PARAGRAPHS = 64
+#: Paragraphs linted together in one Harper call: small enough that linting the next batch
+#: overlaps with processing this one (see Auditor._linted_batches), bounded memory.
+DEFAULT_BATCH_PARAGRAPHS = 8
 #: The rule selection calibrated on the development MQM data (``mt-audit eval --calibrate``).
 CALIBRATION_FILE = Path(__file__).with_name("calibration.yaml")
 

@@ -104,11 +104,17 @@ class Auditor:
         ranker = Ranker(reaudit=self.lexical_flags_of, weights=self.config.weights)
         return Proposer([RewriteGenerator()], ranker, self.scorer, self.config.candidates)
 
+    @cached_property
+    def _lint_pool(self) -> ThreadPoolExecutor:
+        """One long-lived lint thread, so its Harper linter is built once, not per document."""
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="harper")
+
     def warm(self) -> None:
         """Build everything now (servers call this before taking requests)."""
         _ = self.matcher, self.ruleset, self.proposer, self.splitter
         if self.grammar is not None:
             self.grammar.warm()
+            self._lint_pool.submit(self.grammar.warm).result()
 
     def signatures(self) -> dict[str, str]:
         sigs = self.scorer.signatures()
@@ -235,14 +241,14 @@ class Auditor:
             if batch:
                 yield batch, grammar.check_many(p.text for p in batch)
             return
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="harper") as pool:
-            pending = pool.submit(grammar.check_many, [p.text for p in batch])
-            while batch:
-                upcoming = pool.submit(grammar.check_many, [p.text for p in following]) if following else None
-                yield batch, pending.result()
-                batch, following = following, list(itertools.islice(iterator, size))
-                if upcoming is not None:
-                    pending = upcoming
+        pool = self._lint_pool
+        pending = pool.submit(grammar.check_many, [p.text for p in batch])
+        while batch:
+            upcoming = pool.submit(grammar.check_many, [p.text for p in following]) if following else None
+            yield batch, pending.result()
+            batch, following = following, list(itertools.islice(iterator, size))
+            if upcoming is not None:
+                pending = upcoming
 
     def _audit_batch(self, paragraphs: list[Paragraph], grammar_hits: list[list[GrammarHit]], first_id: int
                      ) -> Iterator[SegmentResult]:

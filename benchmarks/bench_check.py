@@ -164,15 +164,25 @@ def main() -> None:
 
     from audit.grammar import GrammarChecker
 
-    checker = GrammarChecker()
-    checker.warm()
-    harper = best_rate(lambda: [checker.check(d) for d in documents], len(sentences), repeat=2)
-    rows.append(("Harper alone, whole documents (sentences/s)", f"{harper:,.0f}"))
-
-    full = Auditor(AuditConfig(), Resources(shipped, rules))
-    full.warm()
+    # Harper keeps results of texts it has linted, so every timed run gets a fresh linter
+    # (built and warmed outside the timing), for Harper alone and for the whole check alike.
     text = "\n".join(documents)
-    whole = best_rate(lambda: full.audit(text), len(sentences), repeat=2)
+    harper_best = check_best = float("inf")
+    for _ in range(2):
+        checker = GrammarChecker()
+        checker.warm()
+        start = time.perf_counter()
+        for document in documents:
+            checker.check(document)
+        harper_best = min(harper_best, time.perf_counter() - start)
+        full = Auditor(AuditConfig(), Resources(shipped, rules))
+        full.warm()
+        start = time.perf_counter()
+        full.audit(text)
+        check_best = min(check_best, time.perf_counter() - start)
+    harper = len(sentences) / harper_best
+    whole = len(sentences) / check_best
+    rows.append(("Harper alone, whole documents (sentences/s)", f"{harper:,.0f}"))
     rows.append(("whole check, shipped glossary + rules + Harper (sentences/s)",
                  f"{whole:,.0f} ({100 * whole / harper:.0f}% of Harper alone)"))
     rows.append(("peak RSS", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB"))
