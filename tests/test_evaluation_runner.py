@@ -1,0 +1,80 @@
+"""The runner: per-target offsets in a batched run, and the hook for source-aware auditors."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from audit.config import AuditConfig
+from audit.evaluation.data import AnnotatedSegment, GoldSpan
+from audit.evaluation.runner import NO_SOURCE_CHECKS, evaluate, flag_segments, flags_only
+from audit.pipeline import Auditor, AuditResult
+
+RULE_YAML = """rules:
+  - id: test.eval.badword
+    category: Style/Awkward
+    severity: minor
+    message: "A test rule."
+    pattern: '\\bbadword\\b'
+"""
+
+
+def _auditor(tmp_path, cls=Auditor):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULE_YAML, encoding="utf-8")
+    config = AuditConfig(rules=(str(rules),), use_glossary=False, grammar=False, disabled_rules=())
+    return flags_only(cls(config))
+
+
+def seg(target, *spans, source=""):
+    return AnnotatedSegment("S", "d", None, None, source, target, tuple(spans))
+
+
+def test_offsets_are_per_target_in_a_batched_run(tmp_path):
+    # several sentences per target, several targets per batch: offsets must stay per target
+    targets = [
+        "First one. Then a badword.",
+        "badword at the start.",
+        "None here.",
+        "Two: badword and badword.",
+    ]
+    predictions = flag_segments(_auditor(tmp_path), [seg(t) for t in targets])
+    expected = [[(18, 25)], [(0, 7)], [], [(5, 12), (17, 24)]]
+    assert [[(p.start, p.end) for p in ps] for ps in predictions] == expected
+    assert all(t[p.start : p.end] == "badword" for t, ps in zip(targets, predictions, strict=True) for p in ps)
+
+
+class PairAuditor(Auditor):
+    """A stand-in for a later source-aware auditor: flags 'badword' only when the source says 坏."""
+
+    calls = 0
+
+    def audit_pair(self, source: str, target: str) -> AuditResult:
+        PairAuditor.calls += 1
+        result = self.audit(target)
+        if "坏" in source:
+            return result
+        return AuditResult([replace(s, flags=()) for s in result.segments], result.summary)
+
+
+def test_with_source_uses_audit_pair_when_present(tmp_path):
+    segments = [seg("A badword.", GoldSpan(2, 9, "major"), source="坏"), seg("A badword.", source="好")]
+    auditor = _auditor(tmp_path, PairAuditor)
+    report = evaluate(segments, auditor=auditor, with_source=True)
+    assert PairAuditor.calls == 2
+    assert report.source_aware and NO_SOURCE_CHECKS not in report.notes
+    assert report.flagger.flagged == 1 and report.flagger.false_flags.value == 0.0
+    # without --with-source the same auditor runs target-only: both segments flagged
+    plain = evaluate(segments, auditor=auditor, with_source=False)
+    assert plain.flagger.flagged == 2 and PairAuditor.calls == 2
+
+
+class MonolingualAuditor(Auditor):
+    """An auditor without source-aware checks (as before audit_pair existed)."""
+
+    audit_pair = None  # type: ignore[assignment]
+
+
+def test_with_source_without_source_checks_adds_a_note(tmp_path):
+    report = evaluate([seg("A badword.")], auditor=_auditor(tmp_path, MonolingualAuditor), with_source=True)
+    assert report.with_source and not report.source_aware
+    assert NO_SOURCE_CHECKS in report.notes
