@@ -34,12 +34,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     services.start_limiter(app)
     for blueprint in ALL:
         app.register_blueprint(blueprint)
+    from .blueprints.review import bp as review_bp
+    from .blueprints.review import init_review
+
+    init_review(app)  # secret key, session cookie flags, CSRF for the review pages
+    app.register_blueprint(review_bp)
     services.limiter.exempt(app.view_functions["health.health"])
     services.limiter.exempt(app.view_functions["health.ready"])
     register_error_handlers(app)
     from .cli import keys
 
     app.cli.add_command(keys)  # flask --app api keys create ...
+    from .cli import users
+
+    app.cli.add_command(users)  # flask --app api users create ...
     if app.config["WARM_ON_START"]:
         services.warm_default()
     return app

@@ -137,3 +137,69 @@ def keys_revoke(key_id: int) -> None:
         click.echo(f"mt-audit: error: no key with id {key_id}", err=True)
         sys.exit(2)
     click.echo(f"revoked key {key_id}", err=True)
+
+
+@click.group()
+def users() -> None:
+    """Create and list the accounts that log in to the review pages."""
+
+
+@users.command("create")
+@click.option("--role", type=click.Choice(ROLES), default="editor", show_default=True, help="What the user may do.")
+@click.option("--name", "username", required=True, help="The user name to log in with.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@click.option("--api-key", "api_key_id", type=int, default=None, help="Id of the user's API key (optional link).")
+def users_create(role: str, username: str, password_stdin: bool, api_key_id: int | None) -> None:
+    """Create a user; the password is prompted for (or read with --password-stdin) and stored as a scrypt hash."""
+    from .storage.reviews import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    app = _storage_app()
+    try:
+        user = create_user(app.extensions["mt_audit"].db, username, password, role, api_key_id)
+    except ValueError as exc:
+        click.echo(f"mt-audit: error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"created user {user.id} ({role}, {username!r})", err=True)
+
+
+@users.command("list")
+def users_list() -> None:
+    """List users (never their password hashes)."""
+    from sqlalchemy import select
+
+    from .storage.models import User
+
+    app = _storage_app()
+    with app.extensions["mt_audit"].db.session() as session:
+        rows = list(session.scalars(select(User).order_by(User.id)))
+    click.echo("id\trole\tcreated\tname")
+    for user in rows:
+        click.echo(f"{user.id}\t{user.role}\t{user.created_at:%Y-%m-%d %H:%M}\t{user.username}")
+
+
+def store_checked(
+    text: str, results: list[Any], summary: Any, config: Any, name: str, base_url: str, source: str | None = None
+) -> tuple[str, str]:
+    """``mt-audit check --store``: keep the audit in the server's database; returns (id, review URL)."""
+    from pathlib import Path
+
+    from .storage.reviews import store_audit
+
+    app = _storage_app()
+    glossaries = [Path(g).stem for g in (config.glossaries or ())] if config.use_glossary else []
+    doc_id = store_audit(
+        app.extensions["mt_audit"].db,
+        text=text,
+        segments=results,
+        summary=summary.to_dict(),
+        tgt_lang=config.tgt_lang,
+        src_lang=config.src_lang,
+        source=source,
+        glossaries=glossaries or (["builtin"] if config.use_glossary else []),
+        name=Path(name).name,
+    )
+    return doc_id, f"{base_url.rstrip('/')}/review/documents/{doc_id}"

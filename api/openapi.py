@@ -159,7 +159,9 @@ def _paths() -> dict[str, Any]:
                         "proposes a corrected sentence, and scores the edit. The answer is the JSON of "
                         "`mt-audit check --format json` (same offsets, same fields). `source` is accepted "
                         "and ignored for now (the flagger is monolingual). Besides schema errors, a 422 "
-                        "may be `unknown_glossary` or `invalid_text` (empty, or NUL characters)."
+                        "may be `unknown_glossary` or `invalid_text` (empty, or NUL characters). With "
+                        "`store: true` the audit is stored for editors: the answer adds `document_id` and "
+                        "`review_url` (the review page, `/review/documents/{id}`)."
                     ),
                     "requestBody": _json_body(
                         "AuditRequest",

@@ -127,6 +127,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "description": "Glossary ids to use (default: every built-in glossary).",
             },
             "options": ref("AuditOptions"),
+            "name": {
+                "type": "string",
+                "maxLength": 255,
+                "description": "Document name shown to editors when stored (default: `text`).",
+            },
+            "store": {
+                "type": "boolean",
+                "default": False,
+                "description": "Store the audit for review by editors: the answer then has `document_id` "
+                "and `review_url` (the editors' review page).",
+            },
         },
         "examples": [
             {
@@ -236,6 +247,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "segments": {"type": "array", "items": ref("SegmentResult")},
             "summary": ref("Summary"),
+            "document_id": {"type": "string", "description": "With `store: true`: the stored document's id."},
+            "review_url": {"type": "string", "description": "With `store: true`: the editors' review page."},
         },
     },
     # --- score -------------------------------------------------------------------------

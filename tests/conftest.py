@@ -87,3 +87,65 @@ def bearer(token: str) -> dict[str, str]:
 def auth() -> Callable[[str], dict[str, str]]:
     """``auth(key)`` -> the Authorization header for that key."""
     return bearer
+
+
+# --- review storage and pages: SQLite by default, PostgreSQL when MT_AUDIT_TEST_DATABASE_URL is set ---
+REVIEW_PASSWORD = "correct horse battery"
+
+
+def _reset_database(url: str) -> None:
+    """Empty a server database (PostgreSQL) so each test migrates from nothing."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def review_database_url(tmp_path) -> str:
+    """``MT_AUDIT_TEST_DATABASE_URL`` (emptied first) or a SQLite file in ``tmp_path``."""
+    import os
+
+    url = os.environ.get("MT_AUDIT_TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path / 'instance' / 'review.db'}"
+    _reset_database(url)
+    return url
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., int]:
+    """``make_user(name, role)`` -> user id, password :data:`REVIEW_PASSWORD`."""
+    from api.storage.reviews import create_user
+
+    def make(name: str = "alice", role: str = "editor") -> int:
+        return create_user(app.extensions["mt_audit"].db, name, REVIEW_PASSWORD, role).id
+
+    return make
+
+
+def csrf_token_of(html: str) -> str:
+    import re
+
+    found = re.search(r'name="csrf[-_]token" (?:value|content)="([^"]+)"', html)
+    if found is None:
+        raise AssertionError("no CSRF token in the page")
+    return found.group(1)
+
+
+@pytest.fixture
+def review_login() -> Callable[..., str]:
+    """``review_login(client, name)`` logs the test client in; returns the page's CSRF token."""
+
+    def login(client: FlaskClient, name: str = "alice", password: str = REVIEW_PASSWORD) -> str:
+        token = csrf_token_of(client.get("/review/login").get_data(as_text=True))
+        response = client.post("/review/login", data={"username": name, "password": password, "csrf_token": token})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return csrf_token_of(client.get("/review/").get_data(as_text=True))
+
+    return login

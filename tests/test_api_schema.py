@@ -26,8 +26,8 @@ def test_every_route_is_documented_and_nothing_else(app):
     document = build_spec()
     routes = set()
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
-            continue
+        if rule.endpoint == "static" or rule.endpoint.startswith("review."):
+            continue  # the editors' HTML review pages are not part of the JSON API
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         routes.update((path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"})
     documented = {

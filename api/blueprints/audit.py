@@ -32,4 +32,24 @@ def audit() -> Response:
     except ConfigError as exc:
         raise from_audit_error(exc, field_prefix="options.") from None
     result = auditor.audit(body["text"], name="text")
-    return jsonify(result.to_dict())
+    out = result.to_dict()
+    if body.get("store"):
+        from ..auth import current_principal
+        from ..blueprints.review import review_url
+        from ..storage.reviews import store_audit
+
+        doc_id = store_audit(
+            services().db,
+            text=body["text"],
+            segments=result.segments,
+            summary=out["summary"],
+            tgt_lang=body.get("tgt_lang", DEFAULT_TGT_LANG),
+            src_lang=None if src == "any" else src,
+            source=body.get("source"),
+            glossaries=body.get("glossaries") or [],
+            name=str(body.get("name") or "text"),
+            submitter_key_id=current_principal().key_id,
+        )
+        out["document_id"] = doc_id
+        out["review_url"] = review_url(doc_id)
+    return jsonify(out)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from audit.config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, DEFAULT_WEIGHTS, AuditConfig
+from audit.config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, DEFAULT_WEIGHTS, AuditConfig, shipped_calibration
 from audit.pipeline import Auditor, Resources
 from audit.rules import Rule, load_rules
 
@@ -100,7 +100,8 @@ class AuditorRegistry:
             use_glossary=key.use_glossary,
             use_rules=key.use_rules,
             grammar=key.grammar,
-            disabled_rules=key.disabled_rules,
+            # A client's switches add to the calibrated ones (as on the command line).
+            disabled_rules=shipped_calibration().disabled_rules + key.disabled_rules,
             weights=dict(zip(("minor", "major", "critical"), key.weights, strict=True)),
             candidates=key.candidates,
         )

@@ -9,9 +9,22 @@ to these models goes with an Alembic revision in ``api/migrations/versions``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, LargeBinary, MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 #: Roles, least to most privileged; each role may do everything the ones before it may.
 ROLES = ("translator", "editor", "admin")
@@ -68,3 +81,148 @@ class GlossaryRecord(Base):
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# --- review: users, stored audits, editor decisions ---------------------------------------------
+#: Editor decisions on a segment; ``undo`` rows record that the previous decision was taken back.
+DECISIONS = ("accept", "edit", "reject", "undo")
+#: Review state of a segment: ``open`` until an editor decides.
+SEGMENT_STATES = ("open", "accepted", "edited", "rejected")
+
+
+class User(Base):
+    """A person who logs in to the review pages; the password is stored as a scrypt/pbkdf2 hash."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('translator', 'editor', 'admin')", name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True, index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class Document(Base):
+    """A stored audit: the texts as submitted, the pair, the glossaries used and who sent it."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    mt_text: Mapped[str] = mapped_column(Text)
+    source_text: Mapped[str | None] = mapped_column(Text, default=None)
+    src_lang: Mapped[str | None] = mapped_column(String(16), default=None)
+    tgt_lang: Mapped[str] = mapped_column(String(16))
+    glossaries: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    submitter_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL"), default=None, index=True
+    )
+    submitter_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    segments: Mapped[list[SegmentRecord]] = relationship(
+        back_populates="document", order_by="SegmentRecord.position", cascade="all, delete-orphan"
+    )
+
+
+class SegmentRecord(Base):
+    """One sentence of a stored document; ``version`` guards concurrent editors (optimistic locking)."""
+
+    __tablename__ = "segments"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'accepted', 'edited', 'rejected')", name="status"),
+        UniqueConstraint("document_id", "position", name="uq_segments_document_position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    paragraph: Mapped[int] = mapped_column(Integer, default=0)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    mt_text: Mapped[str] = mapped_column(Text)
+    final_text: Mapped[str | None] = mapped_column(Text, default=None)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # Post-edit effort: MT -> the editor's final text (None until decided).
+    effort_char_distance: Mapped[int | None] = mapped_column(Integer, default=None)
+    effort_char_ratio: Mapped[float | None] = mapped_column(Float, default=None)
+    effort_ter: Mapped[float | None] = mapped_column(Float, default=None)
+
+    document: Mapped[Document] = relationship(back_populates="segments")
+    flags: Mapped[list[FlagRecord]] = relationship(
+        back_populates="segment", order_by="FlagRecord.start", cascade="all, delete-orphan"
+    )
+    proposal: Mapped[ProposalRecord | None] = relationship(back_populates="segment", cascade="all, delete-orphan")
+    reviews: Mapped[list[Review]] = relationship(
+        back_populates="segment", order_by="Review.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flags)
+
+
+class FlagRecord(Base):
+    """One flag; ``start``/``end`` index the segment's MT text (not the document)."""
+
+    __tablename__ = "flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), index=True)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    rule: Mapped[str] = mapped_column(String(200), index=True)
+    category: Mapped[str] = mapped_column(String(200))
+    severity: Mapped[str] = mapped_column(String(16))
+    origin: Mapped[str] = mapped_column(String(32), default="rule")
+    message: Mapped[str] = mapped_column(Text)
+    suggestion: Mapped[str | None] = mapped_column(Text, default=None)
+    replacement: Mapped[str | None] = mapped_column(Text, default=None)
+
+    segment: Mapped[SegmentRecord] = relationship(back_populates="flags")
+
+
+class ProposalRecord(Base):
+    """The audit's proposed correction of a segment and its edit from the MT."""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    origin: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    char_distance: Mapped[int] = mapped_column(Integer)
+    char_ratio: Mapped[float] = mapped_column(Float)
+    ter: Mapped[float] = mapped_column(Float)
+
+    segment: Mapped[SegmentRecord] = relationship(back_populates="proposal")
+
+
+class Review(Base):
+    """One editor decision, append-only: the data a later issue learns from (rules accepted/rejected)."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (CheckConstraint("decision IN ('accept', 'edit', 'reject', 'undo')", name="decision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), index=True)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    decision: Mapped[str] = mapped_column(String(16))
+    final_text: Mapped[str | None] = mapped_column(Text, default=None)
+    # The rules of the segment's flags when decided (accepted/rejected rules, for learning).
+    rules: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    segment_version: Mapped[int] = mapped_column(Integer)
+    char_distance: Mapped[int | None] = mapped_column(Integer, default=None)
+    char_ratio: Mapped[float | None] = mapped_column(Float, default=None)
+    ter: Mapped[float | None] = mapped_column(Float, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    segment: Mapped[SegmentRecord] = relationship(back_populates="reviews")
