@@ -23,6 +23,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 LAZY_COMMANDS = {
     "serve": "api.cli:serve",
     "keys": "api.cli:keys",
+    "users": "api.cli:users",
     "eval": "audit.evaluation.cli:eval_command",
     "batch": "audit.batch.cli:batch_command",
     "models": "audit.models.cli:models_command",
@@ -107,6 +108,16 @@ def audit_options(func: F) -> F:
         click.option("--weights", help="MQM weights, e.g. minor=1,major=5,critical=10."),
         click.option("--candidates", default=0, show_default=True, type=click.IntRange(0, 20),
                      help="Also list this many runner-up proposals."),
+        click.option("--lm", default=None,
+                     help="Causal LM for surprisal flags and fluency (alias 'smollm2', a directory, .gguf or "
+                          "a cached hub id). Needs the models extra."),
+        click.option("--mt", default=None, help="Seq2seq model source -> target language (e.g. "
+                                                "Helsinki-NLP/opus-mt-zh-en after `mt-audit models download`)."),
+        click.option("--mt-back", default=None, help="Seq2seq model target -> source language; with --mt, "
+                                                     "round-trip rewrites."),
+        click.option("--embedder", default=None, help="Sentence embedder for the adequacy guard (alias 'minilm')."),
+        click.option("--models", "models_file", default=None, type=click.Path(dir_okay=False, exists=True),
+                     help="YAML file with the model layer's settings (keys of ModelsConfig); flags override it."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -115,8 +126,16 @@ def audit_options(func: F) -> F:
 
 def build_config(src_lang: str, tgt_lang: str, glossaries: tuple[str, ...], no_glossary: bool,
                  rule_files: tuple[str, ...], no_rules: bool, no_grammar: bool,
-                 disabled_rules: tuple[str, ...], weights: str | None, candidates: int) -> AuditConfig:
+                 disabled_rules: tuple[str, ...], weights: str | None, candidates: int, lm: str | None = None,
+                 mt: str | None = None, mt_back: str | None = None, embedder: str | None = None,
+                 models_file: str | None = None) -> AuditConfig:
+    models = None
+    if lm or mt or mt_back or embedder or models_file:
+        from .models.options import models_config
+
+        models = models_config(models_file, lm=lm, mt=mt, mt_back=mt_back, embedder=embedder)
     return AuditConfig(
+        models=models,
         src_lang=None if src_lang == "any" else src_lang,
         tgt_lang=tgt_lang,
         glossaries=tuple(glossaries) or None,
@@ -168,7 +187,16 @@ class _Tracker:
 @click.option("--fail-on", type=click.Choice([s.value for s in Severity]), default="minor", show_default=True,
               help="Exit 1 when a flag at or above this severity is found.")
 @click.option("--all", "show_all", is_flag=True, help="Text format: also print unflagged sentences.")
-def check(file: str, fmt: str, output: str | None, fail_on: str, show_all: bool, **options: Any) -> None:
+@click.option("--source", "source_file", type=click.Path(dir_okay=False, exists=True),
+              help="The source document of FILE: adds the source-aware checks (numbers, names, "
+                   "untranslated text, terminology, omissions). With --src-lang any, its language is detected.")
+@click.option("--store", is_flag=True,
+              help="Also store the audit for review by editors (the database of `mt-audit serve`); "
+                   "prints the review URL to stderr.")
+@click.option("--base-url", envvar="MT_AUDIT_BASE_URL", default="http://127.0.0.1:8000", show_default=True,
+              help="With --store: the review server's address, for the printed URL.")
+def check(file: str, fmt: str, output: str | None, fail_on: str, show_all: bool, source_file: str | None = None,
+          store: bool = False, base_url: str = "http://127.0.0.1:8000", **options: Any) -> None:
     """Audit FILE (or - for standard input): flags, proposals, edit scores."""
     from .pipeline import Auditor
     from .report import write_html, write_json, write_text
@@ -177,8 +205,28 @@ def check(file: str, fmt: str, output: str | None, fail_on: str, show_all: bool,
     auditor = Auditor(config)
     tracker = _Tracker()
     summary: Summary = auditor.new_summary()
+    kept: list[SegmentResult] = []
+    stored_text: str | None = None
     with open_input(file) as (stream, name):
-        results = tracker.watch(auditor.audit_stream(stream, name, summary))
+        if store:  # the text is stored with the audit: read it once, audit the same characters
+            import io
+
+            from .textio import iter_decoded
+
+            stored_text = "".join(iter_decoded(stream, name))
+            stream = io.BytesIO(stored_text.encode("utf-8"))
+        if source_file is not None:
+            from .textio import iter_decoded
+
+            with open(source_file, "rb") as source_stream:
+                source_text = "".join(iter_decoded(source_stream, source_file))
+            paired = auditor.audit_pair(source_text, "".join(iter_decoded(stream, name)), name)
+            summary = paired.summary
+            results = tracker.watch(iter(paired.segments))
+        else:
+            results = tracker.watch(auditor.audit_stream(stream, name, summary))
+        if store:
+            results = _keep(results, kept)
         out = open(output, "w", encoding="utf-8") if output else None  # noqa: SIM115 - closed below
         try:
             if fmt == "json":
@@ -193,7 +241,32 @@ def check(file: str, fmt: str, output: str | None, fail_on: str, show_all: bool,
         finally:
             if out:
                 out.close()
+    if store and stored_text is not None:
+        _store_checked(stored_text, kept, summary, config, name, base_url, source_file)
     sys.exit(EXIT_FLAGGED if tracker.worst >= Severity(fail_on).rank else EXIT_OK)
+
+
+def _keep(results: Iterator[SegmentResult], kept: list[SegmentResult]) -> Iterator[SegmentResult]:
+    for result in results:
+        kept.append(result)
+        yield result
+
+
+def _store_checked(text: str, kept: list[SegmentResult], summary: Summary, config: AuditConfig, name: str,
+                   base_url: str, source_file: str | None) -> None:
+    """``check --store``: keep the audit in the API's database (imported lazily) and print its review URL."""
+    try:
+        from api.cli import store_checked
+    except ImportError as exc:
+        raise click.UsageError(f"--store needs the api extra (pip install 'mt-audit[api]'): {exc}") from None
+    source = None
+    if source_file is not None:
+        from .textio import iter_decoded
+
+        with open(source_file, "rb") as handle:
+            source = "".join(iter_decoded(handle, source_file))
+    doc_id, url = store_checked(text, kept, summary, config, name, base_url, source)
+    click.echo(f"stored as document {doc_id}; review it at {url}", err=True)
 
 
 def _read_lines(path: str) -> list[str]:

@@ -15,9 +15,11 @@ DEFAULT_WEIGHTS: dict[str, float] = {"minor": 1.0, "major": 5.0, "critical": 10.
 DEFAULT_SRC_LANG = "zh"
 DEFAULT_TGT_LANG = "en"
 #: Target languages the flagger has rules, glossaries and a grammar checker for.
-SUPPORTED_TARGETS = frozenset({"en"})
+#: zh, ja and ko targets are scored (sacrebleu's zh / ja-mecab / ko-mecab tokenizers) and segmented,
+#: and get the source-aware checks; the glossary, rule and grammar flaggers are English-only.
+SUPPORTED_TARGETS = frozenset({"en", "zh", "ja", "ko"})
 #: Source languages with shipped glossaries or rules; None means "unknown/any".
-SUPPORTED_SOURCES = frozenset({"zh", "ru", "de", "fr", "ja", "es"})
+SUPPORTED_SOURCES = frozenset({"zh", "ru", "de", "fr", "ja", "es", "en"})  # en: for zh/ja/ko targets
 #: Paragraphs linted together in one Harper call: small enough that linting the next batch
 #: overlaps with processing this one (see Auditor._linted_batches), bounded memory.
 DEFAULT_BATCH_PARAGRAPHS = 8
@@ -54,6 +56,36 @@ def shipped_calibration() -> Calibration:
 
 
 @dataclass(frozen=True)
+class ModelsConfig:
+    """The optional model layer (``audit.models``): names are aliases (``smollm2``, ``minilm``),
+    local directories/.gguf files or Hugging Face ids read from the local cache."""
+
+    lm: str | None = None  # causal LM: surprisal flags and the fluency score
+    mt: str | None = None  # seq2seq source -> target: re-translation of the source
+    mt_back: str | None = None  # seq2seq target -> source: with ``mt``, the round trip
+    embedder: str | None = None  # sentence embeddings: the adequacy guard
+    instruct: str | None = None  # instruct causal LM: rewriting with the glossary hints in the prompt
+    surprisal_minor: float = 16.0  # word surprisal (nats) flagged minor (dev-data sweep: README section)
+    surprisal_major: float = 20.0  # ... and major
+    lm_flags: bool = True  # flag surprising words (False: the LM only scores candidates)
+    num_beams: int = 4
+    max_length: int = 128  # new tokens per generated sentence
+    use_ct2: bool = False  # run the seq2seq/causal models through CTranslate2 (int8), converted on first use
+    allow_download: bool = False  # False: never call the hub (local_files_only=True)
+    threads: int = 1  # torch intra-op threads
+
+    def __post_init__(self) -> None:
+        if self.num_beams < 1 or self.max_length < 1 or self.threads < 1:
+            raise ConfigError("num_beams, max_length and threads must be >= 1", field="models")
+        if self.surprisal_major < self.surprisal_minor:
+            raise ConfigError("surprisal_major must be >= surprisal_minor", field="models")
+
+    @property
+    def any(self) -> bool:
+        return any((self.lm, self.mt, self.mt_back, self.embedder, self.instruct))
+
+
+@dataclass(frozen=True)
 class AuditConfig:
     """Everything that changes what an audit flags; reproducible from its fields."""
 
@@ -69,6 +101,7 @@ class AuditConfig:
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     candidates: int = 0
     batch_paragraphs: int = DEFAULT_BATCH_PARAGRAPHS
+    models: ModelsConfig | None = None  # the model layer; None = no models (the fast path)
 
     def __post_init__(self) -> None:
         if self.tgt_lang not in SUPPORTED_TARGETS:

@@ -85,24 +85,43 @@ class Auditor:
 
     @cached_property
     def ruleset(self) -> RuleSet:
-        return RuleSet(self.loaded.rules, self.config.src_lang, self.config.disabled_rules)
+        # The shipped rules and Harper are English: a non-English target gets neither.
+        rules = self.loaded.rules if self.config.tgt_lang == "en" else []
+        return RuleSet(rules, self.config.src_lang, self.config.disabled_rules)
 
     @cached_property
     def grammar(self) -> GrammarChecker | None:
+        if self.config.tgt_lang != "en":
+            return None
         return GrammarChecker(self.config.harper_disabled) if self.config.grammar else None
 
     @cached_property
     def splitter(self) -> SentenceSplitter:
-        return SentenceSplitter(self.config.tgt_lang)
+        from .source.checks import splitter_for
+
+        return splitter_for(self.config.tgt_lang)  # type: ignore[return-value]
 
     @cached_property
     def scorer(self) -> EditScorer:
-        return EditScorer(tokenize=tokenizer_for(self.config.tgt_lang))
+        return EditScorer(tokenize=_available_tokenizer(tokenizer_for(self.config.tgt_lang)))
 
     @cached_property
     def proposer(self) -> Proposer:
         ranker = Ranker(reaudit=self.lexical_flags_of, weights=self.config.weights)
+        if self.model_layer is not None:  # the model layer adds generators, guards and scores
+            layer = self.model_layer
+            return Proposer([RewriteGenerator(), *layer.generators()], layer.ranker(ranker),
+                            self.scorer, self.config.candidates)
         return Proposer([RewriteGenerator()], ranker, self.scorer, self.config.candidates)
+
+    @cached_property
+    def model_layer(self) -> Any:
+        """The :class:`audit.models.layer.ModelLayer` when ``config.models`` names a model, else None."""
+        if self.config.models is None or not self.config.models.any:
+            return None
+        from .models.layer import ModelLayer
+
+        return ModelLayer(self.config.models, self.config.src_lang, self.config.tgt_lang)
 
     @cached_property
     def _lint_pool(self) -> ThreadPoolExecutor:
@@ -126,6 +145,8 @@ class Auditor:
             f"|weights:{self.config.weights['minor']:g}/{self.config.weights['major']:g}"
             f"/{self.config.weights['critical']:g}"
         )
+        if self.model_layer is not None:
+            sigs["models"] = self.model_layer.signature()
         return sigs
 
     # --- flag -------------------------------------------------------------------------
@@ -197,6 +218,65 @@ class Auditor:
             origin="grammar",
         )
 
+    # --- source-aware -----------------------------------------------------------------
+    @cached_property
+    def _source_checkers(self) -> dict[str | None, Any]:
+        return {}
+
+    def source_checker(self, src_lang: str | None) -> Any:
+        """The :class:`audit.source.checks.SourceChecker` for one source language (built once)."""
+        from .source.checks import SourceChecker
+
+        checker = self._source_checkers.get(src_lang)
+        if checker is None:
+            entries = for_pair(self.loaded.glossaries, src_lang, self.config.tgt_lang)
+            entries = [e for e in entries if f"glossary.{e.id}" not in self.config.disabled_rules]
+            checker = SourceChecker(entries, src_lang, self.config.tgt_lang)
+            disabled = {c for c in checker.checks if f"source.{c}" in self.config.disabled_rules}
+            checker.checks = checker.checks - disabled
+            self._source_checkers[src_lang] = checker
+        return checker
+
+    def audit_pair(self, source: str, text: str, name: str = "<text>") -> AuditResult:
+        """Audit ``text`` (the MT) against ``source``: the monolingual flags plus the source-aware
+        ones (numbers, names, untranslated text, terminology, omission/addition) on aligned
+        sentence pairs. Source-side evidence is in ``source_start``/``source_end`` (offsets into
+        ``source``); ``start``/``end`` stay offsets into ``text``."""
+        from dataclasses import replace as _replace
+
+        from .config import DEFAULT_SRC_LANG
+        from .source.detect import detect_language
+
+        result = self.audit(text, name)
+        if not source.strip() or not result.segments:
+            return result
+        src_lang = self.config.src_lang or detect_language(source, DEFAULT_SRC_LANG)
+        checker = self.source_checker(src_lang)
+        extra = checker.check(source, text, [r.segment for r in result.segments])
+        added: dict[int, list[Flag]] = {}
+        for flag in extra:
+            index = _segment_index(result.segments, flag.start)
+            if flag.start == flag.end:
+                seg = result.segments[index].segment
+                if flag.start != seg.start:  # no target words: anchored at the segment's start
+                    flag = _replace(flag, start=seg.start, end=seg.start, text="")
+            added.setdefault(index, []).append(flag)
+        if not added:
+            return result
+        segments: list[SegmentResult] = []
+        summary = self.new_summary()
+        for index, old in enumerate(result.segments):
+            new_flags = added.get(index)
+            if new_flags:
+                flags = sorted([*old.flags, *new_flags], key=lambda f: (f.start, f.end, f.rule))
+                proposal = old.proposal
+                if any(f.replacement is not None for f in new_flags):
+                    proposal = self.proposer.propose(old.segment, flags)
+                old = SegmentResult(old.segment, tuple(flags), proposal)
+            summary.add(old, self.config.weights)
+            segments.append(old)
+        return AuditResult(segments, summary)
+
     # --- run --------------------------------------------------------------------------
     def audit(self, text: str, name: str = "<text>") -> AuditResult:
         """Audit an in-memory text; offsets are into ``text``."""
@@ -252,6 +332,9 @@ class Auditor:
 
     def _audit_batch(self, paragraphs: list[Paragraph], grammar_hits: list[list[GrammarHit]], first_id: int
                      ) -> Iterator[SegmentResult]:
+        if self.model_layer is not None and self.model_layer.flagger is not None:
+            yield from self._audit_batch_models(paragraphs, grammar_hits, first_id)
+            return
         next_id = first_id
         for paragraph, hits in zip(paragraphs, grammar_hits, strict=True):
             for start, end in self.splitter.split(paragraph.text):
@@ -264,6 +347,48 @@ class Auditor:
                 )
                 flags = dedupe_flags(flags)
                 yield SegmentResult(segment, tuple(flags), self.proposer.propose(segment, flags))
+
+
+    def _audit_batch_models(self, paragraphs: list[Paragraph], grammar_hits: list[list[GrammarHit]],
+                            first_id: int) -> Iterator[SegmentResult]:
+        """``_audit_batch`` with the language model's surprisal flags, scored for the whole batch
+        at once; a model flag that overlaps a glossary/rule/grammar flag is dropped (those explain it)."""
+        pending: list[tuple[Segment, list[Flag]]] = []
+        next_id = first_id
+        for paragraph, hits in zip(paragraphs, grammar_hits, strict=True):
+            for start, end in self.splitter.split(paragraph.text):
+                segment = Segment(next_id, paragraph.start + start, paragraph.start + end,
+                                  paragraph.text[start:end], paragraph.index)
+                next_id += 1
+                flags = self.lexical_flags(segment)
+                flags.extend(
+                    self._grammar_flag(segment, paragraph, h) for h in hits if h.start >= start and h.end <= end
+                )
+                pending.append((segment, dedupe_flags(flags)))
+        model_flags = self.model_layer.model_flags([segment for segment, _ in pending])
+        for (segment, flags), extra in zip(pending, model_flags, strict=True):
+            extra = [m for m in extra if all(m.end <= f.start or m.start >= f.end for f in flags)]
+            flags = sorted([*flags, *extra], key=lambda f: (f.start, f.end, f.rule))
+            yield SegmentResult(segment, tuple(flags), self.proposer.propose(segment, flags))
+
+
+def _segment_index(results: Sequence[SegmentResult], offset: int) -> int:
+    """The segment holding ``offset`` (its start counts), else the nearest one."""
+    for index, result in enumerate(results):
+        if result.segment.start <= offset < result.segment.end:
+            return index
+    return min(range(len(results)),
+               key=lambda i: min(abs(results[i].segment.start - offset), abs(results[i].segment.end - offset)))
+
+
+def _available_tokenizer(name: str) -> str:
+    """``name`` when its extra (MeCab for ja/ko) is installed, else sacrebleu's ``char``."""
+    module = {"ja-mecab": "MeCab", "ko-mecab": "mecab_ko"}.get(name)
+    if module is None:
+        return name
+    import importlib.util
+
+    return name if importlib.util.find_spec(module) is not None else "char"
 
 
 def _same_error(a: Flag, b: Flag) -> bool:
