@@ -125,3 +125,19 @@ def test_disabled_rules_switch_off_glossary_entries(tmp_path):
     assert flags == ["glossary.g1"]
     off = base.with_options(disabled_rules=("glossary.g1",))
     assert [f for s in Auditor(off).audit(text).segments for f in s.flags] == []
+
+
+def test_writing_the_calibration_keeps_other_sections(tmp_path):
+    import yaml
+
+    from audit.evaluation.calibrate import write_calibration
+
+    segments, predictions = _data(10)
+    cv = cross_validate(predictions, segments, k=5, seed=0)
+    path = tmp_path / "calibration.yaml"
+    path.write_text("harper_disabled: [Old]\nsource_checks:\n  min_similarity: 0.82\n", encoding="utf-8")
+    write_calibration(path, cv, data="d", command="c", segments=20, documents=10)
+    written = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert written["source_checks"] == {"min_similarity": 0.82}
+    assert written["disabled_rules"] == ["bad"]
+    assert written["harper_disabled"] != ["Old"]

@@ -360,11 +360,13 @@ def write_calibration(
             lines.append(f"#   {rule}: {stat.on_clean} / {stat.on_gold} of {stat.flags} flags")
     if not cv.final.dropped:
         lines.append("#   (none)")
-    body = yaml.safe_dump(
-        {"harper_disabled": list(harper), "disabled_rules": list(rules)},
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-    )
+    values: dict[str, object] = {"harper_disabled": list(harper), "disabled_rules": list(rules)}
+    # Keep what other calibrations wrote into the same file (e.g. the source checks' thresholds).
+    previous = Path(path)
+    if previous.is_file():
+        old = yaml.safe_load(previous.read_text(encoding="utf-8")) or {}
+        if isinstance(old, dict):
+            values.update({k: v for k, v in old.items() if k not in values})
+    body = yaml.safe_dump(values, sort_keys=False, default_flow_style=False, allow_unicode=True)
     Path(path).write_text("\n".join(lines) + "\n" + body, encoding="utf-8")
     return harper, rules
