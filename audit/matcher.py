@@ -16,7 +16,7 @@ import ahocorasick
 
 from .glossary import GlossaryEntry
 from .inflect import word_forms
-from .normalize import fold, fold_pattern, is_word_char
+from .normalize import fold, fold_pattern
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,32 +83,50 @@ class GlossaryMatcher:
         if not self.pattern_count:
             return []
         text = folded if folded is not None else fold(sentence)
-        hits: list[TermMatch] = []
         size = len(text)
         entries = self.entries
+        hits: list[_Hit] = []
+        # The hot loop of the glossary pass: boundary tests inlined, records built only for winners.
         for end_index, (length, variants) in self._automaton.iter(text):
             end = end_index + 1
             start = end - length
-            if (start > 0 and is_word_char(text[start - 1])) or (end < size and is_word_char(text[end])):
-                continue
+            if start > 0:
+                before = text[start - 1]
+                if before.isalnum() or before == "_":
+                    continue
+            if end < size:
+                after = text[end]
+                if after.isalnum() or after == "_":
+                    continue
             for variant in variants:
                 entry = entries[variant.entry]
                 if (entry.context_re is None and entry.not_context_re is None) or entry.applies_in(sentence):
-                    hits.append(TermMatch(start, end, entry, variant.tag, variant.position))
+                    hits.append((start, end, entry, variant))
                     break
-        if len(hits) < 2:
-            return hits
-        return resolve_overlaps(hits)
+        if len(hits) > 1:
+            hits = _longest_first(hits)
+        return [TermMatch(start, end, entry, v.tag, v.position) for start, end, entry, v in hits]
+
+
+_Hit = tuple[int, int, GlossaryEntry, Variant]
+
+
+def _longest_first(hits: list[_Hit]) -> list[_Hit]:
+    """The longest of overlapping hits (then the earliest), in text order."""
+    chosen: list[_Hit] = []
+    for hit in sorted(hits, key=lambda h: (h[0] - h[1], h[0])):
+        start, end = hit[0], hit[1]
+        if all(end <= c[0] or start >= c[1] for c in chosen):
+            chosen.append(hit)
+    chosen.sort(key=lambda h: h[0])
+    return chosen
 
 
 def resolve_overlaps(hits: Iterable[TermMatch]) -> list[TermMatch]:
     """Keep the longest of overlapping hits (then the earliest), in text order."""
     chosen: list[TermMatch] = []
-    taken: set[int] = set()
     for hit in sorted(hits, key=lambda h: (h.start - h.end, h.start)):
-        span = range(hit.start, hit.end)
-        if taken.isdisjoint(span):
-            taken.update(span)
+        if all(hit.end <= c.start or hit.start >= c.end for c in chosen):
             chosen.append(hit)
     chosen.sort(key=lambda h: h.start)
     return chosen

@@ -40,7 +40,3 @@ def fold(text: str) -> str:
 def fold_pattern(text: str) -> str:
     """Fold a pattern and collapse its internal whitespace to single spaces."""
     return " ".join(fold(text).split())
-
-
-def is_word_char(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
