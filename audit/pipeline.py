@@ -284,36 +284,44 @@ class Auditor:
 
     # --- run --------------------------------------------------------------------------
     def audit(self, text: str, name: str = "<text>") -> AuditResult:
-        """Audit an in-memory text; offsets are into ``text``."""
+        """Audit an in-memory text; offsets are into ``text``.
+
+        Linting stays in the calling thread: servers audit many requests at once, and one
+        shared lint thread would serialise them.
+        """
         check_text(text, name)
         summary = self.new_summary()
-        segments = list(self.audit_paragraphs(iter_paragraphs([text]), summary))
+        segments = list(self.audit_paragraphs(iter_paragraphs([text]), summary, pipelined=False))
         return AuditResult(segments, summary)
 
     def audit_stream(self, stream: BinaryIO, name: str, summary: Summary) -> Iterator[SegmentResult]:
-        """Audit a byte stream of any size; ``summary`` is filled as segments go by."""
-        yield from self.audit_paragraphs(iter_paragraphs(iter_decoded(stream, name)), summary)
+        """Audit a byte stream of any size (one document, as ``mt-audit check`` does); ``summary``
+        is filled as segments go by, and the next batch is linted while this one is processed."""
+        yield from self.audit_paragraphs(iter_paragraphs(iter_decoded(stream, name)), summary, pipelined=True)
 
     def new_summary(self) -> Summary:
         return Summary(signatures=self.signatures(), weights=dict(self.config.weights))
 
-    def audit_paragraphs(self, paragraphs: Iterable[Paragraph], summary: Summary) -> Iterator[SegmentResult]:
+    def audit_paragraphs(self, paragraphs: Iterable[Paragraph], summary: Summary, pipelined: bool = False
+                         ) -> Iterator[SegmentResult]:
         next_id = 0
-        for batch, grammar_hits in self._linted_batches(paragraphs):
+        for batch, grammar_hits in self._linted_batches(paragraphs, pipelined):
             for result in self._audit_batch(batch, grammar_hits, next_id):
                 summary.add(result, self.config.weights)
                 next_id = result.segment.id + 1
                 yield result
 
-    def _linted_batches(self, paragraphs: Iterable[Paragraph]
+    def _linted_batches(self, paragraphs: Iterable[Paragraph], pipelined: bool
                         ) -> Iterator[tuple[list[Paragraph], list[list[GrammarHit]]]]:
         """Batches of paragraphs with their grammar lints.
 
-        Harper releases the GIL, so while this thread segments, matches and proposes for
-        one batch, a helper thread lints the next one (at most two batches in memory).
+        Pipelined, a helper thread lints the next batch (Harper releases the GIL) while this
+        thread segments, matches and proposes for the current one; at most two batches are
+        in memory either way.
         """
         iterator = iter(paragraphs)
-        size = self.config.batch_paragraphs
+        # Unpipelined, fewer and larger Harper calls are cheaper (each call has a fixed cost).
+        size = self.config.batch_paragraphs if pipelined else max(self.config.batch_paragraphs, 64)
         batch = list(itertools.islice(iterator, size))
         grammar = self.grammar
         if grammar is None:
@@ -322,9 +330,10 @@ class Auditor:
                 batch = list(itertools.islice(iterator, size))
             return
         following = list(itertools.islice(iterator, size))
-        if not following:  # one batch (an API request): no thread needed
-            if batch:
+        if not pipelined or not following:
+            while batch:
                 yield batch, grammar.check_many(p.text for p in batch)
+                batch, following = following, list(itertools.islice(iterator, size))
             return
         pool = self._lint_pool
         pending = pool.submit(grammar.check_many, [p.text for p in batch])
