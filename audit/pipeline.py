@@ -349,6 +349,12 @@ class Auditor:
         if self.model_layer is not None and self.model_layer.flagger is not None:
             yield from self._audit_batch_models(paragraphs, grammar_hits, first_id)
             return
+        for segment, flags in self._flag_segments(paragraphs, grammar_hits, first_id):
+            yield SegmentResult(segment, tuple(flags), self.proposer.propose(segment, flags))
+
+    def _flag_segments(self, paragraphs: list[Paragraph], grammar_hits: list[list[GrammarHit]], first_id: int
+                       ) -> Iterator[tuple[Segment, list[Flag]]]:
+        """Segment each paragraph; flag each sentence (glossary, rules, its grammar lints), one flag per error."""
         next_id = first_id
         for paragraph, hits in zip(paragraphs, grammar_hits, strict=True):
             for start, end in self.splitter.split(paragraph.text):
@@ -359,26 +365,13 @@ class Auditor:
                 flags.extend(
                     self._grammar_flag(segment, paragraph, h) for h in hits if h.start >= start and h.end <= end
                 )
-                flags = dedupe_flags(flags)
-                yield SegmentResult(segment, tuple(flags), self.proposer.propose(segment, flags))
-
+                yield segment, dedupe_flags(flags)
 
     def _audit_batch_models(self, paragraphs: list[Paragraph], grammar_hits: list[list[GrammarHit]],
                             first_id: int) -> Iterator[SegmentResult]:
         """``_audit_batch`` with the language model's surprisal flags, scored for the whole batch
         at once; a model flag that overlaps a glossary/rule/grammar flag is dropped (those explain it)."""
-        pending: list[tuple[Segment, list[Flag]]] = []
-        next_id = first_id
-        for paragraph, hits in zip(paragraphs, grammar_hits, strict=True):
-            for start, end in self.splitter.split(paragraph.text):
-                segment = Segment(next_id, paragraph.start + start, paragraph.start + end,
-                                  paragraph.text[start:end], paragraph.index)
-                next_id += 1
-                flags = self.lexical_flags(segment)
-                flags.extend(
-                    self._grammar_flag(segment, paragraph, h) for h in hits if h.start >= start and h.end <= end
-                )
-                pending.append((segment, dedupe_flags(flags)))
+        pending = list(self._flag_segments(paragraphs, grammar_hits, first_id))
         model_flags = self.model_layer.model_flags([segment for segment, _ in pending])
         for (segment, flags), extra in zip(pending, model_flags, strict=True):
             extra = [m for m in extra if all(m.end <= f.start or m.start >= f.end for f in flags)]
