@@ -48,6 +48,14 @@ DEFAULTS: dict[str, Any] = {
     "ENTRIES_PER_PAGE": 50,
     "ENTRIES_PER_PAGE_MAX": 500,
     "JSON_SORT_KEYS": False,
+    # Batch jobs (POST /v1/jobs): their folder (None = <instance>/jobs); whether this process may run
+    # them (one process per folder does, guarded by <jobs>/runner.lock: under mt-audit serve the runner
+    # starts with the worker and resumes unfinished jobs, else on the first /v1/jobs request; CLI
+    # commands never start it); worker processes per job (0 = the local cores); seconds between rescans.
+    "JOBS_DIR": None,
+    "JOBS_RUNNER": True,
+    "JOBS_WORKERS": 0,
+    "JOBS_POLL_SECONDS": 2.0,
     # No implicit OPTIONS answers: nothing but health and the spec answers without a key.
     "PROVIDE_AUTOMATIC_OPTIONS": False,
 }

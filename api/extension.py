@@ -8,6 +8,7 @@ module globals, so two apps (tests) never share state.
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, request
@@ -18,6 +19,7 @@ from audit.pipeline import Auditor
 
 from .auth import KeyStore
 from .services import AuditorKey, AuditorRegistry, GlossaryService, make_key
+from .services.jobs import JobService
 from .storage import Database
 
 
@@ -43,6 +45,13 @@ class MtAudit:
         self.glossaries = GlossaryService(self.db, config["GLOSSARY_DIR"], int(config["GLOSSARY_CACHE_SIZE"]))
         self.auditors = AuditorRegistry(int(config["AUDITOR_CACHE_SIZE"]))
         self.grammar_default = bool(config["GRAMMAR"])
+        self.jobs = JobService(
+            config["JOBS_DIR"] or Path(app.instance_path) / "jobs",
+            max_upload_bytes=int(config["MAX_CONTENT_LENGTH"] or 2 * 1024**3),
+            workers=int(config["JOBS_WORKERS"]),
+            poll_seconds=float(config["JOBS_POLL_SECONDS"]),
+        )
+        self.jobs_runner_enabled = bool(config["JOBS_RUNNER"])
         self.limiter = Limiter(
             rate_limit_key,
             # One budget per key across every endpoint (application-wide, not per route).
@@ -57,6 +66,10 @@ class MtAudit:
     def start_limiter(self, app: Flask) -> None:
         """Attach the limiter after the authentication hook, so limits are per key."""
         self.limiter.init_app(app)
+
+    def start_jobs_runner(self) -> bool:
+        """Run batch jobs in this process when ``JOBS_RUNNER`` is on and no other process does."""
+        return self.jobs_runner_enabled and self.jobs.start_runner()
 
     # --- auditors --------------------------------------------------------------------
     @cached_property

@@ -135,6 +135,13 @@ _GLOSSARY_ID = {
     "schema": {"type": "string", "pattern": GLOSSARY_ID_PATTERN},
     "description": "Glossary id (built-in: the file stem).",
 }
+_JOB_ID = {
+    "name": "job_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+    "description": "Job id (from `POST /v1/jobs`).",
+}
 _BODY_ERRORS = (
     "BadRequest",
     "Unauthorized",
@@ -324,6 +331,108 @@ def _paths() -> dict[str, Any]:
                 },
             ),
         },
+        "/v1/jobs": {
+            "post": _secured(
+                "translator",
+                {
+                    "operationId": "createJob",
+                    "tags": ["jobs"],
+                    "summary": "Submit an archive for batch scoring",
+                    "description": (
+                        "multipart/form-data with a `file` part: a .zip or .tar.gz archive of documents, "
+                        "as `mt-audit batch` reads them. The job is queued and runs in the background "
+                        "(one at a time per server); poll `links.self` until `state` is `done`, then fetch "
+                        "`links.report` and `links.results`. Bodies are capped by MT_AUDIT_MAX_CONTENT_LENGTH "
+                        "(413); a file that is no archive is a 422 `invalid_archive` naming `file`."
+                    ),
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": ref("JobUpload"),
+                                "encoding": {"file": {"contentType": "application/octet-stream"}},
+                            }
+                        },
+                    },
+                    "responses": _responses(
+                        {
+                            "202": {
+                                "description": "Queued.",
+                                "headers": {
+                                    "Location": {"description": "The job's URL.", "schema": {"type": "string"}}
+                                },
+                                "content": {"application/json": {"schema": ref("Job")}},
+                            }
+                        },
+                        *_BODY_ERRORS,
+                    ),
+                },
+            )
+        },
+        "/v1/jobs/{job_id}": {
+            "parameters": [_JOB_ID],
+            "get": _secured(
+                "translator",
+                {
+                    "operationId": "getJob",
+                    "tags": ["jobs"],
+                    "summary": "A job's state, progress and (when done) summary",
+                    "responses": _responses(
+                        _json_ok("200", "Job", "The job."), "Unauthorized", "NotFound", "TooManyRequests"
+                    ),
+                },
+            ),
+        },
+        "/v1/jobs/{job_id}/report": {
+            "parameters": [_JOB_ID],
+            "get": _secured(
+                "translator",
+                {
+                    "operationId": "getJobReport",
+                    "tags": ["jobs"],
+                    "summary": "The finished job's HTML report",
+                    "description": "409 `not_ready` until the job is done (`job_failed` when it failed).",
+                    "responses": _responses(
+                        {"200": {"description": "HTML.", "content": {"text/html": {"schema": {"type": "string"}}}}},
+                        "Unauthorized",
+                        "NotFound",
+                        "Conflict",
+                        "TooManyRequests",
+                    ),
+                },
+            ),
+        },
+        "/v1/jobs/{job_id}/results": {
+            "parameters": [_JOB_ID],
+            "get": _secured(
+                "translator",
+                {
+                    "operationId": "getJobResults",
+                    "tags": ["jobs"],
+                    "summary": "The finished job's outputs as a zip",
+                    "description": (
+                        "summary.json, documents.csv, segments.jsonl, segments.parquet and report.html. "
+                        "409 `not_ready` until the job is done (`job_failed` when it failed)."
+                    ),
+                    "responses": _responses(
+                        {
+                            "200": {
+                                "description": "A zip archive.",
+                                "content": {
+                                    "application/zip": {
+                                        "schema": {"type": "string", "contentMediaType": "application/zip"}
+                                    }
+                                },
+                            }
+                        },
+                        "Unauthorized",
+                        "NotFound",
+                        "Conflict",
+                        "TooManyRequests",
+                    ),
+                },
+            ),
+        },
         "/v1/keys": {
             "get": _secured(
                 "admin",
@@ -458,6 +567,7 @@ def build_spec() -> dict[str, Any]:
             {"name": "audit", "description": "Flag, explain, correct."},
             {"name": "score", "description": "MT metrics with sacrebleu signatures."},
             {"name": "glossaries", "description": "Terminology used by the audit."},
+            {"name": "jobs", "description": "Batch scoring of an uploaded archive, in the background."},
             {"name": "keys", "description": "API keys (admin)."},
             {"name": "health", "description": "Probes; no key needed."},
             {"name": "docs", "description": "This documentation; no key needed."},

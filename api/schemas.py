@@ -343,6 +343,63 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "name": {"type": "string", "maxLength": 200, "description": "Display name (default: the id)."},
         },
     },
+    "JobUpload": {
+        "type": "object",
+        "required": ["file"],
+        "additionalProperties": False,
+        "properties": {
+            "file": {
+                "type": "string",
+                "contentMediaType": "application/octet-stream",
+                "description": "A .zip or .tar.gz (.tgz, .tar) archive of documents (TMX, XLIFF, PO, CSV, TSV, "
+                "JSONL, TXT); the file name's suffix gives the archive format.",
+            },
+            "grammar": {
+                "type": "string",
+                "enum": ["true", "false"],
+                "description": "Run the grammar checker (default: the server's MT_AUDIT_GRAMMAR).",
+            },
+            "source_checks": {
+                "type": "string",
+                "enum": ["true", "false"],
+                "description": "Also run the source-aware checks where a document has its source (default false).",
+            },
+            "src_lang": {"type": "string", "pattern": "^[a-z]{2,3}$", "description": "Source language (default zh)."},
+            "tgt_lang": {"type": "string", "pattern": "^[a-z]{2,3}$", "description": "Target language (default en)."},
+        },
+    },
+    "Job": {
+        "type": "object",
+        "required": ["id", "state", "links", "progress"],
+        "properties": {
+            "id": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+            "state": {
+                "type": "string",
+                "enum": ["queued", "running", "done", "failed"],
+                "description": "queued -> running -> done or failed; a restart resumes running jobs.",
+            },
+            "filename": nullable(_STR),
+            "options": nullable({"type": "object"}),
+            "created": nullable({"type": "number", "description": "Unix time of the upload."}),
+            "error": nullable({"type": "string", "description": "Why the job failed."}),
+            "summary": nullable(
+                {
+                    "type": "object",
+                    "description": "When done: documents, segments, files_skipped, flags, mqm_penalty, "
+                    "mean_edit_ratio.",
+                }
+            ),
+            "progress": {
+                "type": "object",
+                "properties": {"documents_done": {"type": "integer", "minimum": 0}},
+            },
+            "links": {
+                "type": "object",
+                "required": ["self", "report", "results"],
+                "properties": {"self": _STR, "report": _STR, "results": _STR},
+            },
+        },
+    },
     "GlossaryEntry": {
         "type": "object",
         "required": ["id", "deprecated", "preferred", "src_lang", "tgt_lang", "category", "severity"],

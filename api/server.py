@@ -3,7 +3,10 @@
 ``preload_app`` is off: each worker builds its own app (database engine, limiter,
 auditors), and the ``post_worker_init`` hook builds and warms the default auditor
 (glossary automaton, rules, Harper) before the worker takes requests, so the models
-load once per worker and ``/v1/health/ready`` answers 200 from the first request on.
+load once per worker and ``/v1/health/ready`` answers 200 from the first request on. The
+same hook starts the batch-job runner in the one worker that gets ``<jobs>/runner.lock``, so
+unfinished jobs resume when the server starts (never in the master: forked workers would
+inherit its lock).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ def post_worker_init(worker: Any) -> None:
     app = worker.wsgi
     ext = app.extensions["mt_audit"]
     ext.warm_default()
+    if ext.start_jobs_runner():  # one worker (runner.lock) runs batch jobs and resumes unfinished ones
+        worker.log.info("mt-audit worker %s runs the batch jobs", worker.pid)
     worker.log.info("mt-audit worker %s ready (default auditor warm)", worker.pid)
 
 

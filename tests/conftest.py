@@ -39,6 +39,7 @@ def app(tmp_path, config_overrides) -> Iterator[Flask]:
             "GLOSSARY_DIR": str(builtin),
             "RATE_LIMIT": "100000/minute",
             "AUTH_CACHE_SECONDS": 0,
+            "JOBS_RUNNER": False,  # no batch-job thread per test app; tests/test_api_jobs.py turns it on
             **config_overrides,
         }
     )

@@ -73,7 +73,7 @@ OPERATIONS = [
     (path, method) for path, item in build_spec()["paths"].items() for method in item if method != "parameters"
 ]
 EXAMPLES = int(__import__("os").environ.get("FUZZ_EXAMPLES", "50"))
-SEMANTIC_422 = {"unknown_glossary", "length_mismatch", "invalid_glossary", "invalid_text"}
+SEMANTIC_422 = {"unknown_glossary", "length_mismatch", "invalid_glossary", "invalid_text", "invalid_archive"}
 
 
 @pytest.fixture
