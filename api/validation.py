@@ -176,3 +176,25 @@ def json_body(schema_name: str) -> dict[str, Any]:
         )
     validate(body, schema_name)
     return body
+
+
+def multipart_upload(what: str) -> tuple[Any, Any, Any]:
+    """The ``file`` part of a multipart request and its form and files (415/400/422 as JSON errors).
+
+    ``what`` names the expected upload in the messages ("the glossary", "the archive").
+    """
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"upload {what} as multipart/form-data with a 'file' part (got {request.mimetype or 'none'})",
+        )
+    try:
+        files, form = request.files, request.form
+    except ValueError as exc:  # a multipart body that cannot be parsed
+        raise ApiError(400, "malformed_multipart", f"malformed multipart body: {exc}") from None
+    upload = files.get("file")
+    if upload is None:
+        raise ApiError(422, "missing_field", f"this field is required: {what}", "file")
+    return upload, form, files
+

@@ -13,6 +13,7 @@ from ..auth import current_principal, require_role
 from ..errors import ApiError
 from ..extension import services
 from ..services.glossaries import entry_dict
+from ..validation import multipart_upload
 
 bp = Blueprint("glossaries", __name__, url_prefix="/v1")
 
@@ -26,19 +27,7 @@ def list_glossaries() -> Response:
 @bp.post("/glossaries")
 @require_role("admin")
 def upload() -> tuple[Response, int]:
-    if request.mimetype != "multipart/form-data":
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            f"upload the glossary as multipart/form-data with a 'file' part (got {request.mimetype or 'none'})",
-        )
-    try:
-        files, form = request.files, request.form
-    except ValueError as exc:  # a multipart body that cannot be parsed
-        raise ApiError(400, "malformed_multipart", f"malformed multipart body: {exc}") from None
-    upload = files.get("file")
-    if upload is None:
-        raise ApiError(422, "missing_field", "this field is required: a glossary file", "file")
+    upload, form, _files = multipart_upload("a glossary file")
     filename = Path(upload.filename or "").name
     if Path(filename).suffix.lower() not in GLOSSARY_SUFFIXES:
         raise ApiError(

@@ -9,13 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from flask import Blueprint, Response, jsonify, request, send_file, url_for
+from flask import Blueprint, Response, jsonify, send_file, url_for
 
 from audit.errors import InputError
 
 from ..auth import require_role
 from ..errors import ApiError
 from ..extension import services
+from ..validation import multipart_upload
 
 bp = Blueprint("jobs", __name__, url_prefix="/v1")
 
@@ -61,19 +62,7 @@ def _not_ready(job: dict[str, Any]) -> ApiError:
 @bp.post("/jobs")
 @require_role("translator")
 def create() -> tuple[Response, int, dict[str, str]]:
-    if request.mimetype != "multipart/form-data":
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            f"upload the archive as multipart/form-data with a 'file' part (got {request.mimetype or 'none'})",
-        )
-    try:
-        files, form = request.files, request.form
-    except ValueError as exc:  # a multipart body that cannot be parsed
-        raise ApiError(400, "malformed_multipart", f"malformed multipart body: {exc}") from None
-    upload = files.get("file")
-    if upload is None:
-        raise ApiError(422, "missing_field", "this field is required: a .zip or .tar.gz archive", "file")
+    upload, form, files = multipart_upload("a .zip or .tar.gz archive")
     unknown = sorted((set(form) | set(files)) - {"file", *BOOL_FIELDS, *TEXT_FIELDS})
     if unknown:
         raise ApiError(422, "unknown_field", f"unknown field {unknown[0]!r}", unknown[0])
