@@ -155,14 +155,9 @@ def open_input(path: str) -> Iterator[tuple[BinaryIO, str]]:
     if path == "-":
         yield sys.stdin.buffer, "<stdin>"
         return
-    target = Path(path)
-    if target.is_dir():
-        raise AuditError("is a directory, expected a text file", file=path)
-    try:
-        handle = target.open("rb")
-    except OSError as exc:
-        raise AuditError(f"cannot open: {exc.strerror}", file=path) from None
-    with handle:
+    from .textio import open_binary
+
+    with open_binary(path) as handle:
         yield handle, path
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 from .errors import InputError
@@ -18,6 +19,18 @@ READ_CHUNK_BYTES = 1 << 16
 #: so memory stays bounded even for a file with no line breaks.
 MAX_PARAGRAPH_CHARS = 200_000
 _SENTENCE_ENDS = ".!?。！？…"
+
+
+def open_binary(path: str | Path, expected: str = "a text file") -> BinaryIO:
+    """Open a file for reading bytes; a directory or an OS error is an InputError naming the file."""
+    name = str(path)
+    target = Path(path)
+    if target.is_dir():
+        raise InputError(f"is a directory, expected {expected}", file=name)
+    try:
+        return target.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror}", file=name) from None
 
 
 def iter_decoded(stream: BinaryIO, name: str) -> Iterator[str]:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..textio import open_binary
 
 #: Severities that count as an error; "neutral" (a purely subjective remark) does not.
 ERROR_SEVERITIES = ("minor", "major", "critical")
@@ -319,14 +320,7 @@ def read_mqm_tsv(path: str | Path) -> list[AnnotatedSegment]:
 def _lines(path: str | Path) -> Iterator[tuple[int, str]]:
     """Numbered lines, each decoded on its own so a decoding error names its line."""
     name = str(path)
-    target = Path(path)
-    if target.is_dir():
-        raise InputError("is a directory, expected an annotation file", file=name)
-    try:
-        handle = target.open("rb")
-    except OSError as exc:
-        raise InputError(f"cannot open: {exc.strerror}", file=name) from None
-    with handle:
+    with open_binary(path, "an annotation file") as handle:
         for number, raw in enumerate(handle, start=1):
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
