@@ -7,20 +7,8 @@
 # more often than it lands on a gold span; pass --min-support N (or leave it out of a manual run,
 # so an inner cross-validation chooses it) to study the alternative.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-DATA="../shared/benchmarks/mqm-newstest2021-zhen.jsonl"
-if [[ ! -f "$DATA" ]]; then
-    DATA="${MT_AUDIT_MQM_DATA:-}"
-fi
-if [[ -z "$DATA" || ! -f "$DATA" ]]; then
-    echo "calibrate: no MQM data at ../shared/benchmarks/mqm-newstest2021-zhen.jsonl; set MT_AUDIT_MQM_DATA" >&2
-    exit 2
-fi
-MT_AUDIT="${MT_AUDIT:-mt-audit}"
-if ! command -v "$MT_AUDIT" >/dev/null 2>&1; then
-    MT_AUDIT="python -m audit.cli"
-fi
+# shellcheck source=benchmarks/_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 # shellcheck disable=SC2086
 $MT_AUDIT eval "$DATA" --calibrate --folds 5 --seed 0 --min-support 1 \
     --write-calibration audit/calibration.yaml "$@"

@@ -6,22 +6,10 @@
 # Data: ../shared/benchmarks/mqm-newstest2021-zhen.jsonl (relative to the repository root),
 # else $MT_AUDIT_MQM_DATA. No tests are run; this is the benchmark step.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-DATA="../shared/benchmarks/mqm-newstest2021-zhen.jsonl"
-if [[ ! -f "$DATA" ]]; then
-    DATA="${MT_AUDIT_MQM_DATA:-}"
-fi
-if [[ -z "$DATA" || ! -f "$DATA" ]]; then
-    echo "eval_mqm: no MQM data at ../shared/benchmarks/mqm-newstest2021-zhen.jsonl; set MT_AUDIT_MQM_DATA" >&2
-    exit 2
-fi
+# shellcheck source=benchmarks/_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 FORMAT="${1:-table}"
 shift || true
-MT_AUDIT="${MT_AUDIT:-mt-audit}"
-if ! command -v "$MT_AUDIT" >/dev/null 2>&1; then
-    MT_AUDIT="python -m audit.cli"
-fi
 say() { if [[ "$FORMAT" == json ]]; then echo "$@" >&2; else echo "$@"; fi; }
 # The embedding-based source check (source.similarity) costs ~0.3-0.8 s per pair on a 2-core
 # machine (hours for 9,614 rows), so the with-source run leaves it out unless
