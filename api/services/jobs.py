@@ -12,7 +12,6 @@ job request (the holder may have died). ``mt-audit serve`` starts it in each wor
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 import queue
@@ -29,22 +28,6 @@ class PollingJobRunner(JobRunner):
     def __init__(self, store: JobStore, poll_seconds: float = 2.0, **kwargs: Any) -> None:
         super().__init__(store, **kwargs)
         self.poll_seconds = poll_seconds
-
-    def _process(self, job_id: str) -> None:
-        try:
-            if self.store.get(job_id)["state"] in ("done", "failed"):
-                return
-            self.store.update(job_id, state="running")
-            summary = self.run_job(self.store, job_id)
-            slim = {
-                k: summary[k]
-                for k in ("documents", "segments", "files_skipped", "flags", "mqm_penalty", "mean_edit_ratio")
-                if k in summary
-            }
-            self.store.update(job_id, state="done", summary=slim)
-        except Exception as exc:  # noqa: BLE001 - a failed job is recorded, the runner goes on
-            with contextlib.suppress(Exception):  # the job folder vanished
-                self.store.update(job_id, state="failed", error=str(exc)[:500])
 
     def run(self) -> None:
         while True:

@@ -11,6 +11,7 @@ An HTTP layer needs only: ``POST /v1/jobs`` -> :meth:`JobStore.create` (202 + id
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -157,13 +158,18 @@ class JobRunner(threading.Thread):
 
     def run(self) -> None:
         while (job_id := self.queue.get()) is not None:
-            try:
-                if self.store.get(job_id)["state"] in ("done", "failed"):
-                    continue
-                self.store.update(job_id, state="running")
-                summary = self.run_job(self.store, job_id)
-                slim = {k: summary[k] for k in ("documents", "segments", "files_skipped", "flags", "mqm_penalty",
-                                                "mean_edit_ratio") if k in summary}
-                self.store.update(job_id, state="done", summary=slim)
-            except Exception as exc:  # noqa: BLE001 - a failed job is recorded, the runner goes on
+            self._process(job_id)
+
+    def _process(self, job_id: str) -> None:
+        """Run one job unless it is finished; record done (with a slim summary) or failed."""
+        try:
+            if self.store.get(job_id)["state"] in ("done", "failed"):
+                return
+            self.store.update(job_id, state="running")
+            summary = self.run_job(self.store, job_id)
+            slim = {k: summary[k] for k in ("documents", "segments", "files_skipped", "flags", "mqm_penalty",
+                                            "mean_edit_ratio") if k in summary}
+            self.store.update(job_id, state="done", summary=slim)
+        except Exception as exc:  # noqa: BLE001 - a failed job is recorded, the runner goes on
+            with contextlib.suppress(Exception):  # the job folder vanished meanwhile
                 self.store.update(job_id, state="failed", error=str(exc)[:500])
