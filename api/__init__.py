@@ -48,6 +48,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .cli import users
 
     app.cli.add_command(users)  # flask --app api users create ...
+    from .cli import jobs
+
+    app.cli.add_command(jobs)  # flask --app api jobs prune ...
     if app.config["WARM_ON_START"]:
         services.warm_default()
     return app

@@ -1,4 +1,4 @@
-"""``mt-audit serve`` and ``mt-audit keys ...`` (loaded lazily by :mod:`audit.cli`)."""
+"""``mt-audit serve``, ``mt-audit keys ...`` and ``mt-audit jobs prune`` (loaded lazily by :mod:`audit.cli`)."""
 
 from __future__ import annotations
 
@@ -179,6 +179,33 @@ def users_list() -> None:
     click.echo("id\trole\tcreated\tname")
     for user in rows:
         click.echo(f"{user.id}\t{user.role}\t{user.created_at:%Y-%m-%d %H:%M}\t{user.username}")
+
+
+@click.group()
+def jobs() -> None:
+    """Clean up the batch jobs of `mt-audit serve` (POST /v1/jobs)."""
+
+
+@jobs.command("prune")
+@click.option(
+    "--days",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Remove finished jobs older than this many days (default: MT_AUDIT_JOBS_RETENTION_DAYS, 30).",
+)
+def jobs_prune(days: float | None) -> None:
+    """Remove finished (done/failed) jobs older than the retention, their files and rows; also folders
+    of deleted jobs left behind by a stopped server."""
+    app = _storage_app()
+    service = app.extensions["mt_audit"].jobs
+    retention = days if days is not None else service.retention_days
+    if retention <= 0:
+        click.echo("jobs are kept forever (MT_AUDIT_JOBS_RETENTION_DAYS=0); pass --days N to prune", err=True)
+        return
+    removed = service.prune(retention)
+    for job_id in removed:
+        click.echo(job_id)
+    click.echo(f"removed {len(removed)} job(s) finished more than {retention:g} days ago", err=True)
 
 
 def store_checked(

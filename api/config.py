@@ -56,6 +56,9 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_RUNNER": True,
     "JOBS_WORKERS": 0,
     "JOBS_POLL_SECONDS": 2.0,
+    # Finished jobs older than this many days are removed (0 keeps them), checked this often.
+    "JOBS_RETENTION_DAYS": 30,
+    "JOBS_PRUNE_SECONDS": 3600.0,
     # No implicit OPTIONS answers: nothing but health and the spec answers without a key.
     "PROVIDE_AUTOMATIC_OPTIONS": False,
 }

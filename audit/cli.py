@@ -27,6 +27,7 @@ LAZY_COMMANDS = {
     "eval": "audit.evaluation.cli:eval_command",
     "batch": "audit.batch.cli:batch_command",
     "models": "audit.models.cli:models_command",
+    "jobs": "api.cli:jobs",
 }
 
 

@@ -56,7 +56,7 @@ def _wait(client: FlaskClient, key: str, job_id: str, timeout: float = 60) -> di
     raise AssertionError("job did not finish within the time limit")
 
 
-def _app(tmp_path: Path, runner: bool) -> Flask:
+def _app(tmp_path: Path, runner: bool, **extra: object) -> Flask:
     return create_app(
         {
             "TESTING": True,
@@ -67,6 +67,7 @@ def _app(tmp_path: Path, runner: bool) -> Flask:
             "JOBS_RUNNER": runner,
             "JOBS_WORKERS": 1,
             "JOBS_POLL_SECONDS": 0.2,
+            **extra,
         }
     )
 
@@ -77,8 +78,9 @@ def _close(app: Flask) -> None:
 
 
 @pytest.fixture
-def config_overrides() -> dict[str, object]:
-    return {"JOBS_RUNNER": False, "JOBS_WORKERS": 1}
+def config_overrides(review_database_url: str) -> dict[str, object]:
+    # SQLite, or PostgreSQL when MT_AUDIT_TEST_DATABASE_URL is set (the jobs table must work on both).
+    return {"JOBS_RUNNER": False, "JOBS_WORKERS": 1, "DATABASE_URL": review_database_url}
 
 
 @pytest.fixture
@@ -128,6 +130,12 @@ def test_submit_poll_report_and_results_then_a_restart_resumes(tmp_path: Path) -
         assert job["state"] == "done", job["error"]
         assert job["summary"]["documents"] == 2 and job["summary"]["segments"] == 3
         assert job["progress"]["documents_done"] == 2
+        # The jobs table followed the resumed run: state, times and progress as the listing shows them.
+        listed = client.get("/v1/jobs", headers=bearer(token)).get_json()["jobs"]
+        assert [j["id"] for j in listed] == [job_id]
+        assert listed[0]["state"] == "done" and listed[0]["progress"] == {"documents_done": 2}
+        assert listed[0]["created_at"] <= listed[0]["started_at"] <= listed[0]["finished_at"]
+        assert listed[0]["summary"]["segments"] == 3
 
         report = client.get(f"/v1/jobs/{job_id}/report", headers=bearer(token))
         assert report.status_code == 200 and report.mimetype == "text/html"
@@ -212,5 +220,198 @@ def test_the_runner_starts_lazily_on_the_first_job_request(tmp_path: Path) -> No
         assert response.status_code == 202
         assert app.extensions["mt_audit"].jobs.runner is not None
         assert _wait(client, token, response.get_json()["id"])["state"] == "done"
+    finally:
+        _close(app)
+
+
+# --- the jobs table: listing, ownership, admin view, delete, prune -----------------------------------
+def _ids(client: FlaskClient, key: str, query: str = "") -> list[str]:
+    response = client.get(f"/v1/jobs{query}", headers=bearer(key))
+    assert response.status_code == 200, response.get_json()
+    return [job["id"] for job in response.get_json()["jobs"]]
+
+
+def test_jobs_are_listed_per_key_and_another_keys_job_is_not_found(
+    stopped: Flask, client: FlaskClient, make_key, tmp_path: Path
+) -> None:
+    alice, bob, admin = make_key("translator", "alice"), make_key("editor", "bob"), make_key("admin", "root")
+    data = _archive(tmp_path / "docs.zip")
+    mine = [_submit(client, alice, data, name=f"a{i}.zip").get_json() for i in range(3)]
+    theirs = _submit(client, bob, data, name="b.zip").get_json()
+    assert all(job["state"] == "queued" for job in [*mine, theirs])
+    assert mine[0]["owner_key_id"] is not None and mine[0]["owner_key_id"] != theirs["owner_key_id"]
+    assert mine[0]["created_at"].endswith("Z")
+
+    # Newest first; each key sees its own jobs only; an admin key sees every job.
+    assert _ids(client, alice) == [job["id"] for job in reversed(mine)]
+    assert _ids(client, bob) == [theirs["id"]]
+    assert set(_ids(client, admin)) == {*(job["id"] for job in mine), theirs["id"]}
+    page = client.get("/v1/jobs?per_page=2&page=2", headers=bearer(alice)).get_json()
+    assert (page["total"], page["pages"], page["page"], page["per_page"]) == (3, 2, 2, 2)
+    assert [job["id"] for job in page["jobs"]] == [mine[0]["id"]]
+    listed = client.get("/v1/jobs", headers=bearer(alice)).get_json()["jobs"][0]
+    assert listed["links"]["self"] == f"/v1/jobs/{mine[2]['id']}" and listed["filename"] == "a2.zip"
+    assert listed["progress"] == {"documents_done": 0} and listed["started_at"] is None
+
+    # State filter, and bad paging named by field.
+    store = stopped.extensions["mt_audit"].jobs.store
+    store.update(mine[0]["id"], state="failed", error="boom", finished=time.time())
+    assert _ids(client, alice, "?state=failed") == [mine[0]["id"]]
+    for query, field in (("?per_page=0", "per_page"), ("?page=x", "page"), ("?state=odd", "state"),
+                         ("?owner=1", "owner")):
+        bad = client.get(f"/v1/jobs{query}", headers=bearer(alice))
+        assert bad.status_code == 422 and bad.get_json()["error"]["field"] == field, query
+
+    # Another key's job answers 404 everywhere (it is not disclosed); an admin key reads it.
+    for path in (f"/v1/jobs/{theirs['id']}", f"/v1/jobs/{theirs['id']}/report", f"/v1/jobs/{theirs['id']}/results"):
+        response = client.get(path, headers=bearer(alice))
+        assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found", path
+    assert client.delete(f"/v1/jobs/{theirs['id']}", headers=bearer(alice)).status_code == 404
+    as_admin = client.get(f"/v1/jobs/{theirs['id']}", headers=bearer(admin))
+    assert as_admin.status_code == 200 and as_admin.get_json()["owner_key_id"] == theirs["owner_key_id"]
+    assert client.get(f"/v1/jobs/{mine[0]['id']}", headers=bearer(alice)).get_json()["error"] == "boom"
+
+    # The owner deletes a queued job: its folder goes at once, it answers 404, it leaves the list.
+    folder = store.job_dir(mine[1]["id"])
+    assert folder.is_dir()
+    assert client.delete(f"/v1/jobs/{mine[1]['id']}", headers=bearer(alice)).status_code == 204
+    assert not folder.exists()
+    assert client.get(f"/v1/jobs/{mine[1]['id']}", headers=bearer(alice)).status_code == 404
+    assert client.delete(f"/v1/jobs/{mine[1]['id']}", headers=bearer(alice)).status_code == 404
+    assert mine[1]["id"] not in _ids(client, alice)
+    # An admin deletes another key's job.
+    assert client.delete(f"/v1/jobs/{theirs['id']}", headers=bearer(admin)).status_code == 204
+    assert _ids(client, bob) == []
+    assert client.get("/v1/jobs").status_code == 401
+
+
+def test_deleting_a_running_job_stops_it_and_removes_its_files(tmp_path: Path) -> None:
+    from api.auth import create_key
+    from audit.batch.samples import sample_files
+
+    app = _app(tmp_path, runner=True)
+    try:
+        ext = app.extensions["mt_audit"]
+        _key, token = create_key(ext.db, "t", "translator")
+        client = app.test_client()
+        # Many small documents, so the run is still handing out documents when the delete comes.
+        files = {f"d{i:03d}/{name}": data for i in range(40) for name, data in sample_files().items()
+                 if name.endswith(".jsonl") and not name.startswith("broken")}
+        archive = tmp_path / "many.zip"
+        with zipfile.ZipFile(archive, "w") as zf:
+            for name, data in files.items():
+                zf.writestr(name, data)
+        job_id = _submit(client, token, archive.read_bytes(), name="many.zip").get_json()["id"]
+        folder = ext.jobs.store.job_dir(job_id)
+        deadline = time.monotonic() + 60
+        while ext.jobs.store.get(job_id)["progress"]["documents_done"] < 1:
+            assert time.monotonic() < deadline, "the job did not start"
+            time.sleep(0.05)
+        assert client.get(f"/v1/jobs/{job_id}", headers=bearer(token)).get_json()["state"] == "running"
+        assert client.delete(f"/v1/jobs/{job_id}", headers=bearer(token)).status_code == 204
+        assert client.get(f"/v1/jobs/{job_id}", headers=bearer(token)).status_code == 404
+        while folder.exists():  # the runner stops before its next document and removes the folder
+            assert time.monotonic() < deadline, "the runner did not remove the cancelled job"
+            time.sleep(0.05)
+        assert ext.jobs.runner is not None and ext.jobs.runner.is_alive()
+        assert _ids(client, token) == []
+        # The runner goes on with the next job.
+        again = _submit(client, token, _archive(tmp_path / "docs.zip")).get_json()["id"]
+        assert _wait(client, token, again)["state"] == "done"
+    finally:
+        _close(app)
+
+
+def test_prune_removes_old_finished_jobs_by_cli_and_by_the_runner(
+    stopped: Flask, client: FlaskClient, translator_key: str, tmp_path: Path
+) -> None:
+    from api.cli import jobs as jobs_cli
+
+    data = _archive(tmp_path / "docs.zip")
+    old_done, old_failed, new_done, queued = (
+        _submit(client, translator_key, data, name=f"{n}.zip").get_json()["id"] for n in ("a", "b", "c", "d")
+    )
+    service = stopped.extensions["mt_audit"].jobs
+    store = service.store
+    long_ago = time.time() - 31 * 86400
+    store.update(old_done, state="done", finished=long_ago, summary={"segments": 3})
+    store.update(old_failed, state="failed", finished=long_ago, error="x")
+    store.update(new_done, state="done", finished=time.time())
+    folders = {job_id: store.job_dir(job_id) for job_id in (old_done, old_failed, new_done, queued)}
+
+    result = stopped.test_cli_runner().invoke(jobs_cli, ["prune"])
+    assert result.exit_code == 0, result.output
+    assert set(result.stdout.split()) == {old_done, old_failed}
+    assert "removed 2 job(s)" in result.stderr
+    assert not folders[old_done].exists() and not folders[old_failed].exists()
+    assert folders[new_done].exists() and folders[queued].exists()  # newer, or not finished: kept
+    assert set(_ids(client, translator_key)) == {new_done, queued}
+
+    # --days overrides the retention; the runner prunes on start with the configured one.
+    store.update(new_done, finished=time.time() - 3 * 86400)
+    assert stopped.test_cli_runner().invoke(jobs_cli, ["prune", "--days", "7"]).stdout.split() == []
+    service.retention_days = 2
+    assert service.prune() == [new_done]
+    assert set(_ids(client, translator_key)) == {queued}
+    bad = stopped.test_cli_runner().invoke(jobs_cli, ["prune", "--days", "-1"])
+    assert bad.exit_code == 2 and "--days" in bad.output
+
+
+def test_jobs_from_before_the_table_are_indexed_and_admin_only(tmp_path: Path) -> None:
+    from api.auth import create_key
+    from audit.batch.jobs import JobStore
+
+    # A job folder written by an older server (no row, no owner in job.json).
+    legacy = JobStore(tmp_path / "instance" / "jobs").create("old.zip", io.BytesIO(_archive(tmp_path / "o.zip")))
+    app = _app(tmp_path, runner=False)
+    try:
+        ext = app.extensions["mt_audit"]
+        _k, translator = create_key(ext.db, "t", "translator")
+        _k, admin = create_key(ext.db, "a", "admin")
+        client = app.test_client()
+        assert _ids(client, admin) == [legacy["id"]]  # the first listing indexes the folder
+        assert _ids(client, translator) == []
+        assert client.get(f"/v1/jobs/{legacy['id']}", headers=bearer(translator)).status_code == 404
+        assert client.get(f"/v1/jobs/{legacy['id']}", headers=bearer(admin)).get_json()["owner_key_id"] is None
+    finally:
+        _close(app)
+
+
+def test_the_jobs_migration_matches_the_model(app: Flask) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from api.storage.models import Base
+
+    with app.extensions["mt_audit"].db.engine.connect() as connection:
+        diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        columns = {c["name"] for c in __import__("sqlalchemy").inspect(connection).get_columns("batch_jobs")}
+    assert [d for d in diffs if "batch_jobs" in repr(d)] == []
+    assert {"id", "owner_key_id", "state", "directory", "created_at", "started_at", "finished_at"} <= columns
+
+
+def test_the_runner_prunes_periodically(tmp_path: Path) -> None:
+    from api.auth import create_key
+
+    app = _app(tmp_path, runner=False, JOBS_RETENTION_DAYS=1, JOBS_PRUNE_SECONDS=0.3)
+    try:
+        ext = app.extensions["mt_audit"]
+        _k, token = create_key(ext.db, "t", "translator")
+        client = app.test_client()
+        data = _archive(tmp_path / "docs.zip")
+        old, kept = (_submit(client, token, data).get_json()["id"] for _ in range(2))
+        ext.jobs.store.update(old, state="done", finished=time.time() - 2 * 86400)
+        ext.jobs.store.update(kept, state="done", finished=time.time())
+        ext.jobs_runner_enabled = True
+        assert ext.start_jobs_runner()
+        deadline = time.monotonic() + 30
+        while old in _ids(client, token):  # pruned when the runner starts, then every 0.3 s
+            assert time.monotonic() < deadline, "the runner did not prune"
+            time.sleep(0.1)
+        assert _ids(client, token) == [kept]
+        ext.jobs.store.update(kept, finished=time.time() - 3 * 86400)  # ages while the runner idles
+        while _ids(client, token):
+            assert time.monotonic() < deadline, "the runner did not prune again"
+            time.sleep(0.1)
     finally:
         _close(app)

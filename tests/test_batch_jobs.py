@@ -66,3 +66,65 @@ def test_bad_uploads_and_ids(tmp_path: Path) -> None:
     with pytest.raises(KeyError):
         store.get("deadbeef")
     assert sample_files()  # the sample set is importable without the archive
+
+
+def test_should_stop_cancels_a_run_and_a_rerun_resumes(tmp_path: Path) -> None:
+    from audit.batch.runner import BatchCancelled, BatchOptions, run_batch
+    from audit.cli import build_config
+
+    archive = write_zip(tmp_path / "a.zip")
+    config = build_config("zh", "en", (), False, (), False, True, (), None, 0)
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 3  # three documents handed out, then stop
+
+    options = BatchOptions(archive=str(archive), out=str(tmp_path / "out"), config=config, workers=1,
+                           progress=False, should_stop=stop)
+    with pytest.raises(BatchCancelled):
+        run_batch(options)
+    done = len(list((tmp_path / "out" / "parts").glob("*.jsonl")))
+    assert 1 <= done <= 3 and not (tmp_path / "out" / "summary.json").exists()
+    options.should_stop = None
+    outcome = run_batch(options)
+    assert outcome.resumed == done and outcome.summary["segments"] == 36
+
+
+def test_cancel_remove_and_prune(tmp_path: Path) -> None:
+    store = JobStore(tmp_path / "jobs")
+    data = write_zip(tmp_path / "a.zip").read_bytes()
+    queued, running, old, new = (store.create(f"{n}.zip", io.BytesIO(data), owner=7)["id"] for n in "abcd")
+    assert store.get(queued)["owner"] == 7 and store.get(queued)["upload_bytes"] == len(data)
+    # A queued job goes at once; a running one is marked, and stays until its runner removes it.
+    assert store.cancel(queued) is True and not (tmp_path / "jobs" / queued).exists()
+    store.update(running, state="running")
+    assert store.cancel(running) is False and store.cancel_requested(running)
+    with pytest.raises(KeyError):
+        store.get(running)
+    assert running not in store.unfinished()
+    # prune: finished more than the retention ago, and cancelled folders nobody runs; not new ones.
+    now = time.time()
+    store.update(old, state="done", finished=now - 10 * 86400)
+    store.update(new, state="done", finished=now - 3600)
+    (tmp_path / "jobs" / "halfmade").mkdir()  # no job.json: a crashed upload, new: kept
+    assert store.prune(7 * 86400, now=now, running_here={running}) == [old]
+    assert sorted(store.prune(7 * 86400, now=now)) == [running]
+    assert (tmp_path / "jobs" / "halfmade").exists()
+    assert sorted(store.prune(60, now=now + 3 * 3600)) == sorted(["halfmade", new])
+    assert [p.name for p in (tmp_path / "jobs").iterdir() if p.is_dir()] == []
+
+
+def test_the_runner_removes_a_job_deleted_while_it_runs(tmp_path: Path) -> None:
+    store = JobStore(tmp_path / "jobs")
+    job_id = store.create("a.zip", write_zip(tmp_path / "a.zip").open("rb"), {"grammar": False})["id"]
+
+    def run(s: JobStore, jid: str) -> dict:
+        assert s.get(jid)["state"] == "running" and s.get(jid)["started"] is not None
+        assert s.cancel(jid) is False  # DELETE arrives while it runs
+        return {"segments": 1}
+
+    runner = JobRunner(store, run=run)
+    runner._process(job_id)
+    assert not (tmp_path / "jobs" / job_id).exists()
+    assert runner.current is None

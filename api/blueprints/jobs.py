@@ -1,24 +1,45 @@
 """``/v1/jobs``: batch scoring of an uploaded archive (.zip or .tar.gz), run in the background.
 
-The job store is :mod:`audit.batch.jobs` on disk (``<instance>/jobs``); one process runs the
-jobs (see :mod:`api.services.jobs`). Translators and above may submit and read jobs.
+The job store is :mod:`audit.batch.jobs` on disk (``<instance>/jobs``), indexed in the database
+(``batch_jobs``: owner key, state, times); one process runs the jobs (see
+:mod:`api.services.jobs`). Translators and above may submit jobs, and list, read and delete their
+own; another key's job answers 404 as if it did not exist. Admin keys see and delete every job.
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from flask import Blueprint, Response, jsonify, send_file, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, send_file, url_for
+from flask.blueprints import BlueprintSetupState
 
 from audit.errors import InputError
 
-from ..auth import require_role
+from ..auth import current_principal, require_role
 from ..errors import ApiError
 from ..extension import services
+from ..services.jobs import DbJobStore, JobService
 from ..validation import multipart_upload
 
 bp = Blueprint("jobs", __name__, url_prefix="/v1")
+#: States a listed job can be in (a deleted job is gone, never listed as cancelled).
+LISTED_STATES = ("queued", "running", "done", "failed")
+
+
+@bp.record_once
+def _bind_database(state: BlueprintSetupState) -> None:
+    """Index the app's jobs in its database (``batch_jobs``), with the retention settings."""
+    app = state.app
+    ext = app.extensions["mt_audit"]
+    try:
+        retention = float(app.config.get("JOBS_RETENTION_DAYS", 30))
+        prune_seconds = float(app.config.get("JOBS_PRUNE_SECONDS", 3600))
+    except (TypeError, ValueError):
+        raise ValueError("MT_AUDIT_JOBS_RETENTION_DAYS and MT_AUDIT_JOBS_PRUNE_SECONDS must be numbers") from None
+    ext.jobs.bind(ext.db, retention_days=retention, prune_seconds=prune_seconds)
 
 #: Form fields besides ``file``: booleans, and the language pair.
 BOOL_FIELDS = ("grammar", "source_checks")
@@ -36,21 +57,45 @@ def _links(job_id: str) -> dict[str, str]:
 
 
 def _job_body(job: dict[str, Any]) -> dict[str, Any]:
-    keys = ("id", "state", "filename", "options", "created", "error", "summary", "progress")
+    keys = ("id", "state", "filename", "options", "created", "created_at", "started_at", "finished_at",
+            "owner_key_id", "error", "summary", "progress")
     body = {key: job.get(key) for key in keys}
     body["progress"] = body["progress"] or {"documents_done": 0}
     body["links"] = _links(job["id"])
     return body
 
 
+def _store() -> DbJobStore:
+    store = services().jobs.db_store
+    if store is None:  # bound when the blueprint is registered; only a hand-built app lacks it
+        raise ApiError(503, "unavailable", "the job index is not configured")
+    return store
+
+
+def _owner_filter() -> int | None:
+    """The key whose jobs the caller may see; None: every job (admin)."""
+    principal = current_principal()
+    return None if principal.may("admin") else principal.key_id
+
+
 def _load(job_id: str) -> dict[str, Any]:
     jobs = services().jobs
     if jobs.runner is None and services().jobs_runner_enabled:
         services().start_jobs_runner()  # lazily; or the process that ran jobs has gone
+    missing = ApiError(404, "not_found", f"no job with id {job_id!r}")
+    if not (job_id.isascii() and job_id.isalnum() and len(job_id) <= 32):
+        raise missing
+    row = _store().record(job_id)
+    owner = _owner_filter()
+    if row is None or (owner is not None and row.owner_key_id != owner):
+        raise missing  # another key's job is not disclosed
     try:
-        return jobs.store.get(job_id)
+        job = jobs.store.get(job_id)
     except (KeyError, ValueError, OSError):
-        raise ApiError(404, "not_found", f"no job with id {job_id!r}") from None
+        raise missing from None
+    described = JobService.describe(row)
+    return {**described, **job, "created_at": described["created_at"], "started_at": described["started_at"],
+            "finished_at": described["finished_at"], "owner_key_id": row.owner_key_id}
 
 
 def _not_ready(job: dict[str, Any]) -> ApiError:
@@ -88,9 +133,14 @@ def create() -> tuple[Response, int, dict[str, str]]:
     options["workers"] = ext.jobs.workers
     filename = Path((upload.filename or "").replace("\\", "/")).name
     try:
-        job = ext.jobs.store.create(filename or "upload", cast(BinaryIO, upload.stream), options)
+        job = _store().create(filename or "upload", cast(BinaryIO, upload.stream), options,
+                              owner=current_principal().key_id)
     except InputError as exc:
         raise ApiError(422, "invalid_archive", exc.message, "file") from None
+    row = _store().record(job["id"])
+    if row is not None:
+        described = JobService.describe(row)
+        job = {**job, "created_at": described["created_at"], "owner_key_id": row.owner_key_id}
     if ext.jobs_runner_enabled:
         ext.start_jobs_runner()  # lazily, when no process took the lock at start
     ext.jobs.submit(job["id"])
@@ -98,10 +148,69 @@ def create() -> tuple[Response, int, dict[str, str]]:
     return jsonify(body), 202, {"Location": body["links"]["self"]}
 
 
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ApiError(422, "invalid_field", "must be an integer", name) from None
+    if not low <= value <= high:
+        raise ApiError(422, "invalid_field", f"must be between {low} and {high}", name)
+    return value
+
+
+@bp.get("/jobs")
+@require_role("translator")
+def list_jobs() -> Response:
+    """The caller's jobs (an admin key: everyone's), newest first, a page at a time."""
+    config = current_app.config
+    unknown = sorted(set(request.args) - {"page", "per_page", "state"})
+    if unknown:
+        raise ApiError(422, "unknown_field", f"unknown query parameter {unknown[0]!r}", unknown[0])
+    page = _int_arg("page", 1, 1, 1_000_000)
+    per_page = _int_arg("per_page", int(config["ENTRIES_PER_PAGE"]), 1, int(config["ENTRIES_PER_PAGE_MAX"]))
+    state = request.args.get("state")
+    if state is not None and state not in LISTED_STATES:
+        raise ApiError(422, "invalid_field", f"must be one of {', '.join(LISTED_STATES)}", "state")
+    store = _store()
+    total, rows = store.page(_owner_filter(), page, per_page, state)
+    jobs = []
+    for row in rows:
+        body = JobService.describe(row)
+        if row.state in ("queued", "running"):  # live progress from the checkpoints
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                body["progress"] = store.get(row.id)["progress"]
+        jobs.append(_job_body(body))
+    return jsonify(
+        {
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+            "pages": math.ceil(total / per_page) if total else 0,
+            "jobs": jobs,
+        }
+    )
+
+
 @bp.get("/jobs/<job_id>")
 @require_role("translator")
 def get_job(job_id: str) -> Response:
     return jsonify(_job_body(_load(job_id)))
+
+
+@bp.delete("/jobs/<job_id>")
+@require_role("translator")
+def delete_job(job_id: str) -> tuple[str, int]:
+    """Cancel the job (a running one stops before its next document) and remove its files."""
+    _load(job_id)
+    try:
+        services().jobs.store.cancel(job_id)
+    except KeyError:
+        raise ApiError(404, "not_found", f"no job with id {job_id!r}") from None
+    _store().forget(job_id)
+    return "", 204
 
 
 @bp.get("/jobs/<job_id>/report")

@@ -226,3 +226,37 @@ class Review(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     segment: Mapped[SegmentRecord] = relationship(back_populates="reviews")
+
+
+# --- batch jobs --------------------------------------------------------------------------------
+#: States of a batch job (``cancelled``: deleted while queued or running; its files are going away).
+JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
+
+
+class JobRecord(Base):
+    """A batch job (``POST /v1/jobs``): who submitted it, where its files are, its state and times.
+
+    The job's folder (``directory``: the upload, ``job.json``, the checkpoints and outputs) stays
+    the checkpoint store a restart resumes from; this row is the index that listing, ownership and
+    clean-up use, kept in step by :class:`api.services.jobs.DbJobStore`."""
+
+    __tablename__ = "batch_jobs"
+    __table_args__ = (
+        CheckConstraint("state IN ('queued', 'running', 'done', 'failed', 'cancelled')", name="state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL"), default=None, index=True
+    )
+    state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    directory: Mapped[str] = mapped_column(String(1024))
+    upload_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    documents_done: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

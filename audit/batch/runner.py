@@ -52,6 +52,12 @@ class BatchOptions:
     progress: bool = True
     source_checks: bool = True
     report: bool = True
+    #: Asked before each document is handed out; True stops the run (:class:`BatchCancelled`).
+    should_stop: Callable[[], bool] | None = None
+
+
+class BatchCancelled(Exception):
+    """The run was stopped by ``BatchOptions.should_stop`` (a deleted job); its checkpoints stay."""
 
 
 @dataclass
@@ -143,6 +149,8 @@ def run_batch(options: BatchOptions, log: Callable[[str], None] | None = None) -
         members = iter_members(options.archive, options.limits)
         skipped_before = 0
         for doc in iter_documents(members, options.reader, stats):
+            if options.should_stop is not None and options.should_stop():
+                raise BatchCancelled(options.out)
             while skipped_before < len(stats.skipped):
                 skipped_before += 1
                 progress.file_skipped()
@@ -199,10 +207,14 @@ def _run_pool(options: BatchOptions, docs: Iterator[BatchDocument], worker_args:
     limit = options.in_flight or 2 * workers
     pending: dict[Future[DocumentResult], BatchDocument] = {}
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for doc in docs:
-            pending[pool.submit(_task, doc, worker_args)] = doc
-            while len(pending) >= limit:
-                _drain(pending, finished, FIRST_COMPLETED)
+        try:
+            for doc in docs:
+                pending[pool.submit(_task, doc, worker_args)] = doc
+                while len(pending) >= limit:
+                    _drain(pending, finished, FIRST_COMPLETED)
+        except BatchCancelled:
+            pool.shutdown(wait=True, cancel_futures=True)  # documents not started are dropped
+            raise
         while pending:
             _drain(pending, finished, FIRST_COMPLETED)
 
@@ -480,4 +492,4 @@ def merge(out: Path, keys: Iterable[str], stats_in: ReadStats, failed: list[Skip
     return summary
 
 
-__all__ = ["BatchOptions", "BatchOutcome", "merge", "run_batch"]
+__all__ = ["BatchCancelled", "BatchOptions", "BatchOutcome", "merge", "run_batch"]

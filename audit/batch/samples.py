@@ -16,8 +16,10 @@ SENTENCES = [
      "Their measures, taken in haste, have calmed the market."),
     ("华盛顿不能也不愿解除制裁。", "Washington cannot and is not willing to lift the sanctions.",
      "Washington neither can nor will lift the sanctions."),
-    ("警方正在调查事故原因。", "The police is investigating the cause of the accident.",
-     "Police are investigating the cause of the accident."),
+    # The MT's number differs from the source's (3 -> 5): the source-aware checks flag it.
+    ("警方正在调查这起造成3人死亡的事故的原因。",
+     "The police is investigating the cause of the accident that killed 5 people.",
+     "Police are investigating the cause of the accident that killed three people."),
 ]
 
 

@@ -61,7 +61,13 @@ class _Engine:
         self.chrf = CHRF()
         self.ter = TER(asian_support=asian)
         self.has_pair = hasattr(self.auditor, "audit_pair")
+        # The proposer's TER (audit.scoring.EditScorer) may stand in for ours only with the same settings.
+        self.same_ter = _ter_settings(self.ter) == _ter_settings(self.auditor.scorer.ter)
         self.weights = dict(config.weights)
+
+
+def _ter_settings(ter: Any) -> tuple[Any, ...]:
+    return tuple(getattr(ter, name, None) for name in ("case_sensitive", "no_punct", "normalized", "asian_support"))
 
 
 @lru_cache(maxsize=4)
@@ -102,6 +108,18 @@ def _compose(mt: str, results: list[SegmentResult]) -> str | None:
         return None
     pieces.append(mt[pos:])
     return "".join(pieces)
+
+
+def _ter(engine: _Engine, mt: str, proposal: str, results: list[SegmentResult]) -> float:
+    """TER MT -> proposal. When the segment is one sentence spanning the whole MT, the proposer has
+    already scored exactly this pair with the same TER settings (:class:`audit.scoring.EditScorer`):
+    reuse it instead of a second shift search (~1.6 ms a segment)."""
+    if len(results) == 1 and engine.same_ter:
+        only = results[0]
+        if (only.proposal is not None and only.segment.start == 0 and only.segment.text == mt
+                and only.proposal.text == proposal):
+            return float(only.proposal.edit.ter)
+    return float(engine.ter.sentence_score(mt, [proposal]).score)
 
 
 def _audit_document(engine: _Engine, segments: list[BatchSegment], source_checks: bool = True
@@ -163,7 +181,7 @@ def process_document(doc: BatchDocument, config_dict: dict[str, Any], source_che
             edit = {
                 "char_distance": Levenshtein.distance(seg.mt, proposal),
                 "char_ratio": round(Levenshtein.normalized_distance(seg.mt, proposal), 4),
-                "ter": round(engine.ter.sentence_score(seg.mt, [proposal]).score, 2),
+                "ter": round(_ter(engine, seg.mt, proposal, results), 2),
             }
         record: dict[str, Any] = {
             "doc_id": doc.doc_id,
