@@ -59,6 +59,9 @@ DEFAULTS: dict[str, Any] = {
     # Finished jobs older than this many days are removed (0 keeps them), checked this often.
     "JOBS_RETENTION_DAYS": 30,
     "JOBS_PRUNE_SECONDS": 3600.0,
+    # The model layer that requests with options.models: true use (None: none; 400 models_not_configured):
+    # a mapping of audit.config.ModelsConfig fields or a models YAML path; MODELS_LM, MODELS_MT... override.
+    "MODELS": None,
     # No implicit OPTIONS answers: nothing but health and the spec answers without a key.
     "PROVIDE_AUTOMATIC_OPTIONS": False,
 }

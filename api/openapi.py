@@ -164,11 +164,13 @@ def _paths() -> dict[str, Any]:
                     "description": (
                         "Flags glossary, rule and grammar problems with character offsets into `text`, "
                         "proposes a corrected sentence, and scores the edit. The answer is the JSON of "
-                        "`mt-audit check --format json` (same offsets, same fields). `source` is accepted "
-                        "and ignored for now (the flagger is monolingual). Besides schema errors, a 422 "
+                        "`mt-audit check --format json` (same offsets, same fields). With `source`, the "
+                        "source-aware checks run too (`mt-audit check --source`). Besides schema errors, a 422 "
                         "may be `unknown_glossary` or `invalid_text` (empty, or NUL characters). With "
                         "`store: true` the audit is stored for editors: the answer adds `document_id` and "
-                        "`review_url` (the review page, `/review/documents/{id}`)."
+                        "`review_url` (the review page, `/review/documents/{id}`). With `options.models: true` "
+                        "the server's configured model layer runs too (400 `models_not_configured` when it has "
+                        "none); proposals then record their `origin` and `scores`."
                     ),
                     "requestBody": _json_body(
                         "AuditRequest",
@@ -332,6 +334,65 @@ def _paths() -> dict[str, Any]:
             ),
         },
         "/v1/jobs": {
+            "get": _secured(
+                "translator",
+                {
+                    "operationId": "listJobs",
+                    "tags": ["jobs"],
+                    "summary": "The caller's jobs (an admin key: every job), newest first, paged",
+                    "description": (
+                        "Each job as `GET /v1/jobs/{job_id}` shows it, with `owner_key_id` (the key that "
+                        "submitted it) and ISO 8601 `created_at`/`started_at`/`finished_at`. Finished jobs "
+                        "are removed after MT_AUDIT_JOBS_RETENTION_DAYS (default 30)."
+                    ),
+                    "parameters": [
+                        {
+                            "name": "page",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1},
+                        },
+                        {
+                            "name": "per_page",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
+                        },
+                        {
+                            "name": "state",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+                            "description": "Only jobs in this state.",
+                        },
+                    ],
+                    "responses": _responses(
+                        {
+                            "200": {
+                                "description": "One page of jobs.",
+                                "content": {
+                                    "application/json": {
+                                        "schema": {
+                                            "type": "object",
+                                            "required": ["page", "per_page", "total", "pages", "jobs"],
+                                            "properties": {
+                                                "page": {"type": "integer", "minimum": 1},
+                                                "per_page": {"type": "integer", "minimum": 1},
+                                                "total": {"type": "integer", "minimum": 0},
+                                                "pages": {"type": "integer", "minimum": 0},
+                                                "jobs": {"type": "array", "items": ref("Job")},
+                                            },
+                                        }
+                                    }
+                                },
+                            }
+                        },
+                        "Unauthorized",
+                        "Unprocessable",
+                        "TooManyRequests",
+                    ),
+                },
+            ),
             "post": _secured(
                 "translator",
                 {
@@ -377,8 +438,25 @@ def _paths() -> dict[str, Any]:
                     "operationId": "getJob",
                     "tags": ["jobs"],
                     "summary": "A job's state, progress and (when done) summary",
+                    "description": "Another key's job answers 404 (an admin key reads every job).",
                     "responses": _responses(
                         _json_ok("200", "Job", "The job."), "Unauthorized", "NotFound", "TooManyRequests"
+                    ),
+                },
+            ),
+            "delete": _secured(
+                "translator",
+                {
+                    "operationId": "deleteJob",
+                    "tags": ["jobs"],
+                    "summary": "Cancel a job and remove its files",
+                    "description": (
+                        "The owner's key or an admin key. A queued or finished job's files go at once; a "
+                        "running job stops before its next document and its files go then. The job answers "
+                        "404 from now on."
+                    ),
+                    "responses": _responses(
+                        {"204": {"description": "Deleted."}}, "Unauthorized", "NotFound", "TooManyRequests"
                     ),
                 },
             ),

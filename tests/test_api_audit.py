@@ -201,3 +201,113 @@ def test_the_first_default_audit_makes_the_app_ready(app, client, translator_key
     ext = app.extensions["mt_audit"]
     auditor = ext.auditor_for(src_lang="zh", tgt_lang="en", glossary_ids=None, options={})
     assert ext.warm_default() is auditor
+
+
+# --- options.models: the server's model layer --------------------------------------------------
+MODEL_SOURCE = "疫情好转，俄罗斯接受了橄榄枝。"
+MODEL_MT = "The epidemic situation has improved, so Russia accepted the olive branch."
+MODEL_FAITHFUL = "The epidemic has improved, so Russia accepted the overture."
+
+
+def test_models_option_without_a_configured_layer_is_400(client, translator_key, auth):
+    response = post(client, translator_key, {"text": MODEL_MT, "options": {"models": True}}, auth)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert (error["code"], error["field"]) == ("models_not_configured", "options.models")
+    assert "MODELS" in error["message"]
+    # models: false is the plain audit
+    plain = post(client, translator_key, {"text": MODEL_MT, "options": {"models": False}}, auth)
+    assert plain.status_code == 200 and "models" not in plain.get_json()["summary"]["signatures"]
+
+
+def test_models_config_comes_from_the_app_config_and_the_environment(monkeypatch, tmp_path):
+    from flask import Flask
+
+    from api.config import load_config
+    from api.services.auditors import server_models_config
+    from audit.config import ModelsConfig
+    from audit.errors import ConfigError
+
+    monkeypatch.setenv("MT_AUDIT_MODELS", '{"mt": "models/opus-mt-zh-en", "num_beams": 2}')
+    monkeypatch.setenv("MT_AUDIT_MODELS_LM", "smollm2")
+    monkeypatch.setenv("MT_AUDIT_MODELS_USE_CT2", "true")
+    app = Flask(__name__, instance_path=str(tmp_path))
+    load_config(app)
+    assert server_models_config(app.config) == ModelsConfig(lm="smollm2", mt="models/opus-mt-zh-en", num_beams=2,
+                                                            use_ct2=True)
+    settings = tmp_path / "models.yaml"
+    settings.write_text("embedder: minilm\nthreads: 1\n", encoding="utf-8")
+    assert server_models_config({"MODELS": str(settings), "MODELS_LM": "smollm2"}) == ModelsConfig(
+        lm="smollm2", embedder="minilm")
+    assert server_models_config({}) is None and server_models_config({"MODELS": {"num_beams": 3}}) is None
+    with pytest.raises(ConfigError, match="unknown model settings"):
+        server_models_config({"MODELS": {"no_such": 1}})
+
+
+@pytest.fixture(scope="module")
+def tiny_marian(tmp_path_factory):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("sentencepiece")
+    import torch
+
+    from audit.models.tiny import build_tiny_marian
+
+    torch.set_num_threads(1)
+    text = SEED.read_text(encoding="utf-8") + "\n" + MODEL_SOURCE + "\n" + MODEL_MT + "\n" + MODEL_FAITHFUL + "\n"
+    return build_tiny_marian(tmp_path_factory.mktemp("marian"), text)
+
+
+def test_models_option_runs_the_configured_tiny_marian(app, client, translator_key, auth, tiny_marian):
+    app.config["MODELS"] = {"mt": str(tiny_marian), "num_beams": 2, "max_length": 24}
+    body = {"text": MODEL_MT, "source": MODEL_SOURCE, "options": {"grammar": False, "models": True, "candidates": 2}}
+    response = post(client, translator_key, body, auth)
+    assert response.status_code == 200, response.get_json()
+    data = response.get_json()
+    assert data["summary"]["signatures"]["models"].startswith(f"lm:off|mt:{tiny_marian}")
+    [segment] = data["segments"]
+    assert {"glossary.dip.2", "style.chinglish.epidemic-situation"} <= {f["rule"] for f in segment["flags"]}
+    proposal = segment["proposal"]
+    # random weights: the re-translation is noise and the guards drop it; the glossary rewrite stands
+    assert proposal["origin"] == ["glossary"]
+    assert {"flags_remaining", "penalty_remaining", "char_distance"} <= set(proposal["scores"])
+    ext = app.extensions["mt_audit"]
+    assert ("seq2seq", str(tiny_marian)) in ext.auditors.model_registry().loaded()  # loaded once, shared
+
+
+class _FaithfulTranslator:
+    """A stand-in for a real MT model (none ships offline): the reference, forced terms checked."""
+
+    family = "fake"
+
+    def translate(self, texts, constraints=None, **options):
+        terms = constraints or [[] for _ in texts]
+        return [[MODEL_FAITHFUL] if t == MODEL_SOURCE and all(x in MODEL_FAITHFUL for x in c) else []
+                for t, c in zip(texts, terms, strict=True)]
+
+
+def test_models_option_answers_a_model_proposal_with_origin_and_scores(app, client, translator_key, auth, tmp_path):
+    from audit.config import ModelsConfig
+
+    app.config["MODELS_MT"] = str(tmp_path)  # the "model" at tmp_path: the stand-in, put in the shared registry
+    registry = app.extensions["mt_audit"].auditors.model_registry(ModelsConfig(mt=str(tmp_path)))
+    registry.get("seq2seq", str(tmp_path), lambda source, reg: _FaithfulTranslator())
+    body = {"text": MODEL_MT, "source": MODEL_SOURCE, "options": {"grammar": False, "models": True, "candidates": 2}}
+    data = post(client, translator_key, body, auth).get_json()
+    proposal = data["segments"][0]["proposal"]
+    assert proposal["text"] == MODEL_FAITHFUL
+    assert proposal["origin"] == ["model.retranslation"]
+    assert proposal["scores"]["flags_remaining"] == 0.0 and "source_adequacy" in proposal["scores"]
+    assert [c["origin"] for c in proposal["candidates"]] == [["glossary"]]
+    # without the source there is nothing to re-translate: the glossary rewrite wins
+    body.pop("source")
+    again = post(client, translator_key, body, auth).get_json()["segments"][0]["proposal"]
+    assert again["origin"] == ["glossary"]
+
+
+def test_invalid_server_model_settings_are_a_500_naming_them(app, client, translator_key, auth):
+    app.config["MODELS"] = {"lm": "smollm2", "num_beams": 0}
+    response = post(client, translator_key, {"text": MODEL_MT, "options": {"models": True}}, auth)
+    assert response.status_code == 500
+    error = response.get_json()["error"]
+    assert error["code"] == "server_misconfigured" and "num_beams" in error["message"]

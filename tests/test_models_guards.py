@@ -75,6 +75,36 @@ def test_changed_number_is_rejected(guards):
     assert guards.check(DATE, DATE.replace("made it clear", "stated"), [("made it clear", "stated")]).ok
 
 
+CRASH = "On the afternoon of the 25th, a small plane crashed into a residential building, killing three people."
+
+
+def test_role_swap_of_common_nouns_is_rejected(guards):
+    swapped = CRASH.replace("a small plane crashed into a residential building",
+                            "a residential building crashed into a small plane")
+    verdict = guards.check(CRASH, swapped)
+    assert not verdict.ok and "content reordered" in verdict.reasons
+
+
+def test_antonym_of_a_refusal_is_rejected(guards):
+    verdict = guards.check(OLIVE, OLIVE.replace("has flatly rejected", "has gladly accepted"))
+    assert not verdict.ok and any("negation" in r for r in verdict.reasons)
+
+
+def test_hedge_added_or_removed_is_rejected(guards):
+    almost = guards.check(CRASH, CRASH.replace("crashed", "almost crashed"))
+    assert not almost.ok and any("certainty" in r for r in almost.reasons)
+    reported = "Three people were reportedly killed when a small plane crashed into a residential building."
+    assert not guards.check(reported, reported.replace("reportedly ", "")).ok
+    # a hedge that a correction brings in is allowed
+    assert guards.check(CRASH, CRASH.replace("crashed", "nearly crashed"), [("crashed", "nearly crashed")]).ok
+
+
+def test_added_casualties_and_changed_toll_are_rejected(guards):
+    assert not guards.check(CRASH, CRASH.replace("three people", "four people")).ok
+    assert not guards.check(CRASH, CRASH[:-1] + " and injuring dozens of passengers.").ok
+    assert not guards.check(CRASH, CRASH.replace(", killing three people", "")).ok
+
+
 class _FakeEmbedder:
     """Cosine from word overlap: stands in for MiniLM to test the similarity threshold."""
 

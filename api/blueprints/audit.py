@@ -2,17 +2,52 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from typing import Any
 
-from audit.config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG
+from flask import Blueprint, Response, current_app, jsonify
+
+from audit.config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, ModelsConfig
 from audit.errors import ConfigError
 
 from ..auth import require_role
-from ..errors import from_audit_error
+from ..errors import ApiError, from_audit_error
 from ..extension import services
+from ..services.auditors import server_models_config
 from ..validation import json_body
 
 bp = Blueprint("audit", __name__, url_prefix="/v1")
+
+_MODELS_KEY = "mt_audit.models"
+
+
+def _server_models() -> ModelsConfig | None:
+    """The server's model layer (app config ``MODELS``/``MODELS_*``), read once per app."""
+    extensions = current_app.extensions
+    if _MODELS_KEY not in extensions:
+        try:
+            extensions[_MODELS_KEY] = server_models_config(current_app.config)
+        except ConfigError as exc:
+            raise ApiError(500, "server_misconfigured",
+                           f"the server's model settings ({exc.field or 'MODELS'}) are invalid: {exc.message}"
+                           ) from None
+    models: ModelsConfig | None = extensions[_MODELS_KEY]
+    return models
+
+
+def _with_models(options: dict[str, Any]) -> dict[str, Any]:
+    """``options.models: true`` becomes the server's ModelsConfig (400 when it has none)."""
+    wanted = options.get("models", False)
+    rest = {k: v for k, v in options.items() if k != "models"}
+    if not wanted:
+        return rest
+    models = _server_models()
+    if models is None:
+        raise ApiError(400, "models_not_configured",
+                       "this server has no model layer: set MODELS (a mapping of model settings or a models "
+                       "YAML path) or MODELS_LM / MODELS_MT / MODELS_EMBEDDER in its configuration "
+                       "(MT_AUDIT_MODELS... in the environment), or leave options.models out",
+                       "options.models")
+    return {**rest, "models": models}
 
 
 @bp.post("/audit")
@@ -20,7 +55,7 @@ bp = Blueprint("audit", __name__, url_prefix="/v1")
 def audit() -> Response:
     body = json_body("AuditRequest")
     src = body.get("src_lang", DEFAULT_SRC_LANG)
-    options = body.get("options", {})
+    options = _with_models(body.get("options", {}))
     try:
         auditor = services().auditor_for(
             src_lang=None if src == "any" else src,

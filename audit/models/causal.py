@@ -146,10 +146,11 @@ def _words(text: str, offsets: Sequence[tuple[int, int]], surprisals: Sequence[f
 
 @dataclass(frozen=True)
 class SurprisalThresholds:
-    """Word surprisal (nats) at which a word is flagged minor / major (calibrated on the seed; see README)."""
+    """Word surprisal (nats) at which a word is flagged minor / major (``ModelsConfig``'s defaults,
+    fitted on the development MQM data: README, "Surprisal as a detector")."""
 
-    minor: float = 16.0
-    major: float = 20.0
+    minor: float = 13.0
+    major: float = 17.0
     max_flags: int = 2
     #: The first words of a sentence have little context: their surprisal says nothing.
     skip_first: int = 2

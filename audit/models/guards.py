@@ -1,11 +1,17 @@
 """Adequacy guards: reject a model candidate whose meaning drifts from the MT.
 
 Sentence-embedding cosine alone cannot tell a correct correction from a reversed one, so a
-candidate must also keep the MT's negations, numbers, named entities (in their order: a
-swap of roles moves them) and content words, except those inside spans that a flag marked
-for change (``changed``: the flagged text and, where the glossary or a rule gave one, its
-replacement). A few new content words are allowed only where a flag without a replacement
-left the wording open (a model-flagged odd word); anything more is invented content.
+candidate must also keep the MT's negations, hedges ("almost", "reportedly"), numbers, named
+entities (in their order: a swap of roles moves them) and content words (in order), except
+those inside spans that a flag marked for change (``changed``: the flagged text and, where the
+glossary or a rule gave one, its replacement). A few new content words are allowed only where
+a flag without a replacement left the wording open (a model-flagged odd word); anything more is
+invented content.
+
+With the source sentence known (``mt-audit check --source``, ``audit_pair``), a cross-lingual
+check compares meaning with the source itself: :meth:`Guards.check_source` rejects a candidate
+whose multilingual-e5-small cosine with the source falls more than :data:`SOURCE_MARGIN` below
+the MT's own (a re-translation that drops or reverses what the source says).
 """
 
 from __future__ import annotations
@@ -19,6 +25,10 @@ from typing import Any
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.]*(?<![.])|[A-Za-z]\.(?:[A-Za-z]\.)+")
 NEGATIONS = frozenset({"not", "no", "never", "neither", "nor", "cannot", "none", "nobody", "nothing", "nowhere",
                        "without", "hardly", "barely", "refused", "rejected", "denied", "against"})
+#: Words that change how certain or complete a statement is ("almost crashed", "reportedly
+#: killed"): a candidate keeps the MT's, as it keeps its negations.
+HEDGES = frozenset({"almost", "nearly", "allegedly", "reportedly", "supposedly", "possibly", "probably", "perhaps",
+                    "maybe", "partly", "partially", "formerly", "apparently", "seemingly", "likely", "unlikely"})
 NUMBER_WORDS = frozenset({"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                           "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million",
                           "billion", "trillion", "first", "second", "third", "half", "dozen"})
@@ -35,6 +45,19 @@ STOPWORDS = frozenset([
     "because", "until", "although", "though", "however", "moreover", "whether", "either", "itself",
     "themselves", "himself", "herself", "ourselves", "one",
 ])
+
+
+#: How far a model candidate's e5 cosine with the source may fall below the MT's own cosine with
+#: it. e5 cosines are compressed (unrelated sentences ~0.7, translations ~0.85-0.9), so the
+#: differences are small. On the development data (``python benchmarks/bench_models.py
+#: --source-margin``: 11,770 ordered pairs of two error-free translations of one source), a
+#: faithful alternative falls more than 0.02 below another in 3.7 % of pairs (0.01: 11.2 %,
+#: 0.03: 1.5 %): the share of faithful candidates this margin throws away, a small loss (the
+#: glossary/rule rewrite still stands) for catching gross drift: hand-made candidates that
+#: reverse the outcome, swap the roles or replace the sentence fall 0.03-0.11 below. It barely
+#: separates the MQM data's major errors (5.4 % of them fall 0.02 below an error-free
+#: translation): one wrong word is the lexical guards' job.
+SOURCE_MARGIN = 0.02
 
 
 def _tokens(text: str) -> list[str]:
@@ -58,8 +81,8 @@ def _stem(word: str) -> str:
 
 def _content(words: Sequence[str]) -> list[str]:
     return [_stem(w) for w in words
-            if w.lower() not in STOPWORDS and w.lower() not in NEGATIONS and not w.lower().endswith("n't")
-            and not any(c.isdigit() for c in w)]
+            if w.lower() not in STOPWORDS and w.lower() not in NEGATIONS and w.lower() not in HEDGES
+            and not w.lower().endswith("n't") and not any(c.isdigit() for c in w)]
 
 
 def _entities(words: Sequence[str]) -> list[str]:
@@ -99,6 +122,7 @@ class Guards:
     min_order: float = 0.8  # share of them kept in the MT's order (LCS)
     free_new_words: int = 1  # new content words allowed beyond those that flags left open
     max_dropped: int = 0  # unflagged content words the candidate may drop
+    source_margin: float = SOURCE_MARGIN
 
     def check(self, mt: str, candidate: str, changed: Sequence[tuple[str, str | None]] = ()) -> Verdict:
         reasons: list[str] = []
@@ -114,6 +138,16 @@ class Guards:
         got = _negations(cand_words)
         if not low <= got <= high:
             reasons.append(f"negation changed ({got} negations, expected {low}" + (f"-{high})" if high != low else ")"))
+
+        # hedges: the same rule as negations
+        def hedges(words: Sequence[str]) -> int:
+            return sum(1 for w in words if w.lower() in HEDGES)
+
+        base_h = hedges(mt_words) - hedges(old_words)
+        got_h = hedges(cand_words)
+        if not base_h + hedges(new_words) <= got_h <= base_h + hedges(new_words) + hedges(open_words):
+            reasons.append(f"certainty changed ({got_h} hedges such as 'almost', 'reportedly'; expected "
+                           f"{base_h + hedges(new_words)})")
 
         # numbers
         expected = _numbers(mt_words) - _numbers(old_words) + _numbers(new_words)
@@ -159,3 +193,17 @@ class Guards:
             if similarity < self.min_similarity:
                 reasons.append(f"meaning drifted (cosine {similarity:.2f} < {self.min_similarity})")
         return Verdict(not reasons, tuple(reasons), similarity)
+
+    def check_source(self, source: str, mt: str, candidate: str, embedder: Any) -> Verdict:
+        """Whether ``candidate`` keeps the meaning of ``source`` as well as ``mt`` does, within
+        :attr:`source_margin` (``embedder``: :mod:`audit.source.embed`'s, rows L2-normalised; one
+        without vectors, ``LengthOnly``, passes everything)."""
+        vectors = embedder.embed([source, mt, candidate])
+        if vectors is None:
+            return Verdict(True)
+        mt_similarity = float(vectors[0] @ vectors[1])
+        similarity = float(vectors[0] @ vectors[2])
+        if similarity < mt_similarity - self.source_margin:
+            return Verdict(False, (f"meaning drifts from the source (e5 cosine {similarity:.3f}, the MT's "
+                                   f"{mt_similarity:.3f}, margin {self.source_margin})",), similarity)
+        return Verdict(True, (), similarity)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..config import ModelsConfig
-from ..propose import CandidateGenerator, Ranker
+from ..propose import CandidateGenerator, Ranker, aligned_source
 from ..records import Flag, Segment
 from .registry import ModelRegistry
 
@@ -21,6 +21,9 @@ class ModelLayer:
     src_lang: str | None
     tgt_lang: str = "en"
     registry: ModelRegistry | None = None
+    #: The source text of a segment; None: the aligned source sentence of the audit running now
+    #: (:func:`audit.propose.aligned_source`, set by ``Auditor.audit_pair``), so one layer serves
+    #: concurrent audits of different documents.
     source_for: Callable[[Segment], str | None] | None = None
     _built: dict[str, object] = field(default_factory=dict, repr=False)
 
@@ -76,9 +79,9 @@ class ModelLayer:
         if c.mt and c.mt_back:
             out.append(RoundTripGenerator(self.translator(c.mt_back), self.translator(c.mt), self.src_lang,
                                           self.tgt_lang, c.num_beams, c.max_length))
-        if c.mt and self.source_for is not None:
-            out.append(RetranslationGenerator(self.translator(c.mt), self.source_for, self.src_lang, self.tgt_lang,
-                                              c.num_beams, c.max_length))
+        if c.mt:  # re-translation of the aligned source sentence (no source: no candidate)
+            out.append(RetranslationGenerator(self.translator(c.mt), self.source_for or aligned_source,
+                                              self.src_lang, self.tgt_lang, c.num_beams, c.max_length))
         if c.instruct:
             out.append(InstructRewriteGenerator(self.registry.language_model(c.instruct)))  # type: ignore[union-attr]
         return out
@@ -87,7 +90,7 @@ class ModelLayer:
         from .guards import Guards
         from .ranking import ModelRanker
 
-        return ModelRanker(base, Guards(self.embedder), self.lm, self.flagger)
+        return ModelRanker(base, Guards(self.embedder), self.lm, self.flagger, source_guard=self.config.source_guard)
 
     def signature(self) -> str:
         c = self.config
@@ -95,6 +98,8 @@ class ModelLayer:
                  f"embedder:{c.embedder or 'off'}"]
         if c.instruct:
             parts.append(f"instruct:{c.instruct}")
+        if not c.source_guard:
+            parts.append("source-guard:off")
         if c.use_ct2:
             parts.append("ct2:int8")
         return "|".join(parts)
