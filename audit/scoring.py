@@ -8,9 +8,11 @@ the corrected sentence's words that an editor had to change.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
@@ -24,8 +26,31 @@ DEFAULT_TOKENIZER = "13a"
 TOKENIZER_BY_TARGET = {"zh": "zh", "ja": "ja-mecab", "ko": "ko-mecab"}
 
 
+#: sacrebleu's SentencePiece tokenizer of FLORES-200 (spBLEU): one model for all its languages,
+#: used for CJK targets when its model is installed (it is a download sacrebleu makes on first
+#: use; mt-audit never downloads it).
+FLORES200 = "flores200"
+#: Tokenizers of CJK targets: TER then needs sacrebleu's ``asian_support``.
+ASIAN_TOKENIZERS = frozenset({"zh", "ja-mecab", "ko-mecab", FLORES200})
+
+
 def tokenizer_for(tgt_lang: str) -> str:
     return TOKENIZER_BY_TARGET.get(tgt_lang, DEFAULT_TOKENIZER)
+
+
+def flores200_model_path() -> Path:
+    """Where sacrebleu loads the flores200 SentencePiece model from: ``$SACREBLEU/models/
+    flores200sacrebleuspm`` (``~/.sacrebleu`` without the ``SACREBLEU`` variable)."""
+    from sacrebleu.tokenizers import tokenizer_spm
+
+    name = Path(tokenizer_spm.SPM_MODELS[FLORES200]["url"]).name
+    return Path(tokenizer_spm.SACREBLEU_DIR) / "models" / name
+
+
+def flores200_available() -> bool:
+    """Whether sacrebleu's flores200 tokenizer would run offline: sentencepiece installed and
+    the model already in place."""
+    return importlib.util.find_spec("sentencepiece") is not None and flores200_model_path().is_file()
 
 
 @dataclass
@@ -46,7 +71,7 @@ class EditScorer:
 
     @cached_property
     def ter(self) -> TER:
-        return TER(asian_support=self.tokenize in ("zh", "ja-mecab", "ko-mecab"))
+        return TER(asian_support=self.tokenize in ASIAN_TOKENIZERS)
 
     def score(self, mt: str, corrected: str) -> EditScore:
         if mt == corrected:
@@ -129,7 +154,7 @@ def score_corpus(hypotheses: Sequence[str], references: Sequence[str], tokenize:
     corpus_bleu = BLEU(tokenize=tokenize)
     sentence_bleu = BLEU(tokenize=tokenize, effective_order=True)
     chrf = CHRF()
-    ter = TER(asian_support=tokenize in ("zh", "ja-mecab", "ko-mecab"))
+    ter = TER(asian_support=tokenize in ASIAN_TOKENIZERS)
     sentences = []
     total_distance = 0
     total_chars = 0

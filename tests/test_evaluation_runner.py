@@ -78,3 +78,76 @@ def test_with_source_without_source_checks_adds_a_note(tmp_path):
     report = evaluate([seg("A badword.")], auditor=_auditor(tmp_path, MonolingualAuditor), with_source=True)
     assert report.with_source and not report.source_aware
     assert NO_SOURCE_CHECKS in report.notes
+
+
+class HashEmbedder:
+    """Deterministic vectors from the text's characters; records the size of every call."""
+
+    name = "hash"
+    baseline = 0.0
+
+    def __init__(self):
+        self.calls: list[int] = []
+
+    def embed(self, texts):
+        import numpy as np
+
+        self.calls.append(len(texts))
+        rows = []
+        for text in texts:
+            v = np.zeros(64, np.float32)
+            for ch in text:
+                v[ord(ch) % 64] += 1.0
+            rows.append(v / (np.linalg.norm(v) or 1.0))
+        return np.stack(rows) if rows else np.zeros((0, 64), np.float32)
+
+
+PAIRS = [
+    ("全国有3.5万人参加。", "About 3,500 people took part nationwide. A badword here."),
+    ("事故造成三人死亡。他说。", "Three people died in the accident."),
+    ("投资两亿元。", "It invested 200 million yuan."),
+    ("比分是三比零。这是第二句。", "The score was 3-0. This is the second sentence. An added badword sentence."),
+    ("", "No source at all, badword."),
+]
+
+
+def _pair_auditor(tmp_path, embedder):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULE_YAML, encoding="utf-8")
+    config = AuditConfig(rules=(str(rules),), use_glossary=False, grammar=False, disabled_rules=(), src_lang="zh")
+    auditor = flags_only(Auditor(config))
+    auditor.source_checker("zh").embedder = embedder
+    return auditor
+
+
+def test_batched_pairs_give_audit_pair_flags(tmp_path):
+    from audit.evaluation.runner import batchable, flag_pairs_batched
+
+    segments = [seg(t, source=s) for s, t in PAIRS]
+    per_pair_auditor = _pair_auditor(tmp_path, HashEmbedder())
+    expected = []
+    for s in segments:
+        result = per_pair_auditor.audit_pair(s.source, s.target) if s.source else per_pair_auditor.audit(s.target)
+        expected.append(sorted((f.start, f.end, f.rule) for r in result.segments for f in r.flags))
+    embedder = HashEmbedder()
+    auditor = _pair_auditor(tmp_path, embedder)
+    assert batchable(auditor)
+    got = flag_pairs_batched(auditor, segments, batch=4)
+    assert [sorted((p.start, p.end, p.rule) for p in ps) for ps in got] == expected
+    assert any(r == "source.number" for ps in got for _, _, r in [(p.start, p.end, p.rule) for p in ps])
+    # every text was embedded once, up front, 4 at a time; the pairs then ran from the cache
+    from audit.source.align import Sentence, group_texts
+    from audit.source.checks import split_sentences
+
+    texts = set()
+    for s in segments[:4]:
+        texts.update(group_texts(split_sentences(s.source, "zh")))
+        texts.update(group_texts([Sentence(t.start, t.end, t.text) for t in auditor.segments_of(s.target)]))
+    assert max(embedder.calls) <= 4 and sum(embedder.calls) == len(texts)
+    assert auditor.source_checker("zh").embedder is embedder  # restored after the run
+
+
+def test_batched_path_is_not_used_for_a_subclass_audit_pair(tmp_path):
+    from audit.evaluation.runner import batchable
+
+    assert not batchable(_auditor(tmp_path, PairAuditor))

@@ -80,3 +80,60 @@ def test_score_command_equals_the_sacrebleu_command(tmp_path):
                               capture_output=True, text=True, check=True).stdout
     sent_scores = [float(re.search(r" = ([0-9.]+) ", line).group(1)) for line in sentence.splitlines() if line]
     assert [s["bleu"] for s in ours["sentences"]] == pytest.approx(sent_scores, abs=1e-4)
+
+
+# --- flores200 (spBLEU) tokenizer for CJK targets, where its SentencePiece model is installed ------
+_SPM_TEXT = """中国经济今年增长了百分之五。
+两国签署了贸易协议，双方同意加强合作。
+会议于十月举行，各国代表出席了会议。
+東京で会議が開かれた。経済は今年成長した。
+서울에서 회의가 열렸다. 경제가 성장했다.
+The meeting was held in October and the economy grew.
+"""
+
+
+@pytest.fixture
+def sacrebleu_dir(tmp_path, monkeypatch):
+    """A private $SACREBLEU: sacrebleu reads the directory at import, so patch the module's copy."""
+    from sacrebleu.tokenizers import tokenizer_spm
+
+    monkeypatch.setattr(tokenizer_spm, "SACREBLEU_DIR", str(tmp_path / "sacrebleu"))
+    return tmp_path / "sacrebleu"
+
+
+def _install_tiny_flores200(tmp_path, target):
+    """Train a tiny SentencePiece model offline and put it where sacrebleu looks for flores200's."""
+    import sentencepiece as spm
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(_SPM_TEXT * 20, encoding="utf-8")
+    spm.SentencePieceTrainer.train(input=str(corpus), model_prefix=str(tmp_path / "tiny"), vocab_size=120,
+                                   character_coverage=1.0, hard_vocab_limit=False, minloglevel=2)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tmp_path / "tiny.model", target)
+
+
+def test_cjk_targets_fall_back_without_the_flores200_model(sacrebleu_dir):
+    from audit.pipeline import _available_tokenizer
+    from audit.scoring import flores200_available, flores200_model_path
+
+    assert flores200_model_path().parent.parent == sacrebleu_dir and not flores200_available()
+    assert _available_tokenizer("zh") == "zh"
+    assert _available_tokenizer("13a") == "13a"
+    assert _available_tokenizer("ja-mecab") in ("ja-mecab", "char")
+
+
+def test_cjk_targets_use_flores200_when_its_model_is_installed(sacrebleu_dir, tmp_path):
+    from audit.pipeline import _available_tokenizer
+    from audit.scoring import flores200_available, flores200_model_path
+
+    _install_tiny_flores200(tmp_path, flores200_model_path())
+    assert flores200_available()
+    for name in ("zh", "ja-mecab", "ko-mecab"):
+        assert _available_tokenizer(name) == "flores200"
+    assert _available_tokenizer("13a") == "13a"  # English targets keep sacrebleu's default
+    scorer = EditScorer(tokenize=_available_tokenizer("zh"))
+    score = scorer.score("两国签署了协议。", "两国签署了贸易协议。")
+    assert 0 < score.bleu < 100 and score.ter > 0
+    assert "tok:flores200" in scorer.signatures()["bleu"]
+    assert scorer.ter.asian_support

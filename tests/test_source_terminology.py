@@ -1,3 +1,5 @@
+import re
+
 from audit.glossary import GlossaryEntry
 from audit.source.checks import SourceChecker
 from audit.source.embed import LengthOnly
@@ -53,3 +55,57 @@ def test_inconsistent_renderings_in_one_document():
 def test_find_rendering_whole_words():
     assert find_rendering("They take measures now.", "take measures") == (5, 18)
     assert find_rendering("retake measuresx", "take measures") is None
+
+
+
+# --- where the MT rendered a term it got wrong; acronyms; context; Chinese word boundaries -------
+DEV_ENTRIES = [
+    GlossaryEntry(id="t.jinbohui", deprecated=("Jinbo Fair", "Jinbo Expo"), preferred="China International Import Expo",
+                  source_term="进博会"),
+    GlossaryEntry(id="t.hungai", deprecated=("mixed reform",), preferred="mixed-ownership reform", source_term="混改"),
+    GlossaryEntry(id="t.fengkou", deprecated=("tuyere",), preferred="hot trend", source_term="风口",
+                  context=r"(invest\w*|industr\w*|markets?)",
+                  context_re=re.compile(r"(invest\w*|industr\w*|markets?)", re.IGNORECASE)),
+]
+
+
+def dev_checker():
+    return SourceChecker(DEV_ENTRIES, "zh", "en", embedder=LengthOnly(), checks=frozenset({"terminology"}))
+
+
+def test_missing_term_points_at_a_variant_of_a_wrong_rendering():
+    source, target = "第三届进博会开幕。", "The third Jin-bo Expo opened."
+    (flag,) = dev_checker().check(source, target)
+    assert flag.rule == "source.term" and target[flag.start:flag.end] == "Jin-bo Expo"
+    assert source[flag.source_start:flag.source_end] == "进博会"
+    assert flag.suggestion == "China International Import Expo"
+
+
+def test_missing_term_points_at_a_near_miss_of_the_preferred_rendering():
+    # newstest2021 zh-en: the raters marked "mixed-use reform" as the error
+    source = "绿地目前的混改方案与格力相似。"
+    target = "Greenland's current mixed-use reform plan is similar to Gree's."
+    (flag,) = dev_checker().check(source, target)
+    assert target[flag.start:flag.end] == "mixed-use reform"
+
+
+def test_missing_term_stays_zero_width_when_no_rendering_is_found():
+    source, target = "推进一带一路建设。", "Advance the Silk Road project."
+    (flag,) = checker().check(source, target)
+    assert flag.start == flag.end and flag.text == ""
+
+
+def test_acronym_of_the_preferred_rendering_counts():
+    assert dev_checker().check("第三届进博会开幕。", "The third CIIE opened.") == []
+
+
+def test_entry_written_for_a_context_applies_only_in_it():
+    # 风口 "hot trend" is business slang; in a sentence about air vents the entry does not apply
+    assert dev_checker().check("这是投资的风口。", "This is the draught for investment.") != []
+    assert dev_checker().check("风口很大。", "The wind at the opening is strong.") == []
+
+
+def test_term_inside_a_longer_chinese_word_is_not_a_hit():
+    # 出风口 "air vent" contains 风口; jieba's words keep it whole
+    source, target = "不要躺在空调出风口下投资。", "Do not lie under the air-conditioning vents to invest."
+    assert dev_checker().check(source, target) == []

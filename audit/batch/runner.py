@@ -342,11 +342,11 @@ def corpus_scores(ref_stats: dict[str, list[float]], tgt_lang: str) -> dict[str,
     from sacrebleu.metrics import BLEU, CHRF, TER
 
     from ..pipeline import _available_tokenizer
-    from ..scoring import tokenizer_for
+    from ..scoring import ASIAN_TOKENIZERS, tokenizer_for
 
     tokenize = _available_tokenizer(tokenizer_for(tgt_lang))
     metrics = {"bleu": BLEU(tokenize=tokenize), "chrf": CHRF(),
-               "ter": TER(asian_support=tokenize in ("zh", "ja-mecab", "ko-mecab"))}
+               "ter": TER(asian_support=tokenize in ASIAN_TOKENIZERS)}
     out: dict[str, Any] = {}
     signatures = {}
     for name, metric in metrics.items():

@@ -50,12 +50,12 @@ class _Engine:
         from sacrebleu.metrics import BLEU, CHRF, TER
 
         from ..pipeline import Auditor, _available_tokenizer
-        from ..scoring import tokenizer_for
+        from ..scoring import ASIAN_TOKENIZERS, tokenizer_for
 
         self.auditor = Auditor(config)
         self.auditor.warm()
         tokenize = _available_tokenizer(tokenizer_for(config.tgt_lang))
-        asian = tokenize in ("zh", "ja-mecab", "ko-mecab")
+        asian = tokenize in ASIAN_TOKENIZERS
         self.corpus_bleu = BLEU(tokenize=tokenize)
         self.sentence_bleu = BLEU(tokenize=tokenize, effective_order=True)
         self.chrf = CHRF()

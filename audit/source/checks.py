@@ -19,7 +19,7 @@ from ..glossary import GlossaryEntry
 from ..records import Flag, Segment, Severity
 from ..segment import SUPPORTED_LANGUAGES, SentenceSplitter
 from ..textio import iter_paragraphs
-from . import entities, numbers, untranslated
+from . import entities, names, numbers, untranslated
 from .align import AlignedPair, Sentence, align
 from .embed import Embedder, LengthOnly, get_embedder
 from .terminology import TermChecker
@@ -108,7 +108,7 @@ class SourceChecker:
     tgt_lang: str = "en"
     embedder: Embedder | None = None
     thresholds: Thresholds = field(default_factory=shipped_thresholds)
-    checks: frozenset[str] = frozenset({"numbers", "entities", "untranslated", "terminology", "length",
+    checks: frozenset[str] = frozenset({"numbers", "entities", "names", "untranslated", "terminology", "length",
                                         "similarity", "omission"})
 
     def __post_init__(self) -> None:
@@ -135,13 +135,21 @@ class SourceChecker:
         pairs = align(src, tgt, embedder, ratio=ratio)
         flags: list[Flag] = []
         seen_terms: dict[str, str] = {}
-        for pair in pairs:
-            flags.extend(self._pair_flags(source, target, pair, seen_terms, ratio))
+        quantities = self._quantities(source, target, pairs) if "numbers" in self.checks else []
+        for index, pair in enumerate(pairs):
+            context = _neighbour_quantities(pairs, quantities, index) if quantities else ([], [])
+            flags.extend(self._pair_flags(source, target, pair, seen_terms, ratio, context))
         return PairCheck(pairs, flags)
+
+    def _quantities(self, source: str, target: str, pairs: Sequence[AlignedPair]
+                    ) -> list[tuple[list[numbers.Quantity], list[numbers.Quantity]]]:
+        return [(numbers.extract(source[p.source_start:p.source_end], self.src_lang),
+                 numbers.extract(target[p.target_start:p.target_end], self.tgt_lang)) for p in pairs]
 
     # --- one bead ---------------------------------------------------------------------
     def _pair_flags(self, source: str, target: str, pair: AlignedPair, seen: dict[str, str],
-                    ratio: float | None) -> list[Flag]:
+                    ratio: float | None,
+                    context: tuple[list[numbers.Quantity], list[numbers.Quantity]] = ([], [])) -> list[Flag]:
         s_text = source[pair.source_start:pair.source_end]
         t_text = target[pair.target_start:pair.target_end]
         ts, ss = pair.target_start, pair.source_start
@@ -164,8 +172,14 @@ class SourceChecker:
                      "Target sentence has no counterpart in the source.")
             return out
         if "numbers" in self.checks:
+            near_source, near_target = context
             for miss in numbers.compare(numbers.extract(s_text, self.src_lang), numbers.extract(t_text, self.tgt_lang)):
-                s_q, t_q = miss.source, miss.target
+                # A number said in the neighbouring sentence (a sentence split or merged
+                # differently from the source's) is not missing, nor added.
+                s_q = None if miss.source is None or _said(miss.source, near_target) else miss.source
+                t_q = None if miss.target is None or _said(miss.target, near_source) else miss.target
+                if t_q is not None and s_q is None and not any(c.isdigit() for c in t_q.text):
+                    continue  # only digits count as added (compare's rule for a number alone)
                 if s_q is not None and t_q is not None:
                     flag(ts + t_q.start, ts + t_q.end, "source.number", "Accuracy/Mistranslation", Severity.MAJOR,
                          f"Number differs from the source: {s_q.text!r} ({_fmt(s_q)}) is rendered {t_q.text!r} "
@@ -187,6 +201,13 @@ class SourceChecker:
                 else:
                     flag(ts + tok.start, ts + tok.end, "source.entity", "Accuracy/Addition", Severity.MAJOR,
                          f"{tok.text!r} is not in the source.")
+        if "names" in self.checks:
+            for name in names.compare(s_text, t_text, self.src_lang, self.terms.source_terms):
+                where = (ts, ts) if name.target_start is None or name.target_end is None else \
+                    (ts + name.target_start, ts + name.target_end)
+                flag(where[0], where[1], "source.name", "Accuracy/Mistranslation", Severity.MAJOR,
+                     f"The name {name.text!r} ({name.expected}) is not in the translation.",
+                     ss + name.start, ss + name.end, suggestion=name.expected)
         if "untranslated" in self.checks:
             for u in untranslated.find_untranslated(t_text, self.tgt_lang, s_text):
                 flag(ts + u.start, ts + u.end, "source.untranslated", "Accuracy/Untranslated", Severity.MAJOR,
@@ -196,7 +217,12 @@ class SourceChecker:
         if "terminology" in self.checks:
             for issue in self.terms.check(s_text, t_text, seen):
                 h = issue.hit
-                if issue.kind == "missing":
+                if issue.kind == "missing" and issue.target_start is not None and issue.target_end is not None:
+                    flag(ts + issue.target_start, ts + issue.target_end, "source.term",
+                         "Terminology/Inappropriate for context", Severity.MINOR,
+                         f"The source term {h.term!r} calls for {issue.required!r}, not {issue.found!r}.",
+                         ss + h.start, ss + h.end, suggestion=issue.required)
+                elif issue.kind == "missing":
                     flag(ts, ts, "source.term", "Terminology/Inappropriate for context", Severity.MINOR,
                          f"The source term {h.term!r} calls for {issue.required!r}.",
                          ss + h.start, ss + h.end, suggestion=issue.required)
@@ -223,6 +249,28 @@ class SourceChecker:
                  f"The translation says little of what the source says (similarity {pair.similarity:.2f}).",
                  pair.source_start, pair.source_end)
         return out
+
+
+def _neighbour_quantities(pairs: Sequence[AlignedPair],
+                          quantities: Sequence[tuple[list[numbers.Quantity], list[numbers.Quantity]]],
+                          index: int) -> tuple[list[numbers.Quantity], list[numbers.Quantity]]:
+    """The source and target quantities of the beads around bead ``index``: on each side, the
+    unaligned beads (0-1, 1-0) next to it and the first aligned bead beyond them."""
+    near_source: list[numbers.Quantity] = []
+    near_target: list[numbers.Quantity] = []
+    for step in (-1, 1):
+        i = index + step
+        while 0 <= i < len(quantities):
+            near_source.extend(quantities[i][0])
+            near_target.extend(quantities[i][1])
+            if pairs[i].source_ids and pairs[i].target_ids:
+                break
+            i += step
+    return near_source, near_target
+
+
+def _said(q: numbers.Quantity, others: Sequence[numbers.Quantity]) -> bool:
+    return any(numbers.matches(q, o) for o in others)
 
 
 def _fmt(q: numbers.Quantity) -> str:

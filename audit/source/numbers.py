@@ -2,8 +2,10 @@
 
 ``3.5万`` and ``35,000``, ``两亿`` and ``200 million``, ``百分之五十`` and ``50%``, ``半`` and
 ``half``, ``2021年10月16日`` and ``October 16, 2021``, ``три миллиона`` and ``3 million`` all
-extract the same values. Russian and English number words come from an inverse table built
-with ``num2words`` (the maintained generator), not from hand-written lists.
+extract the same values. Chinese numerals are converted by ``cn2an``; Russian and English
+number words come from an inverse table built with ``num2words`` (the maintained generator),
+not from hand-written lists, and Russian numerals in oblique cases (трёх, пяти, двумя) are
+lemmatised by ``pymorphy3`` before the lookup.
 
 A quantity is *salient* when it is worth a flag if unmatched: digits always; number words and
 Chinese numerals from 2 up (and only with a classifier or a scale for one-character Chinese
@@ -14,9 +16,10 @@ numerals, which are common inside words: 两国, 三国, 一带一路). Non-sali
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 #: Relative tolerance when comparing two values (rounding in the translation).
 NUMBER_TOLERANCE = 0.001
@@ -58,63 +61,48 @@ _ZH_CLASSIFIERS = set("个人名位次年岁天日月周届项家条件台架辆
 #: Before a numeral these make it approximate (数万 tens of thousands, 几十 dozens).
 _ZH_APPROXIMATE = set("数几")
 _ZH_ARABIC = re.compile(
-    r"(?<![\d.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:多|余)?\s*(?P<scale>万亿|亿|万|千|百)?"
+    r"(?<![\d.])(?<![A-Za-z]-)(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![A-Z\d])"
+    r"\s*(?:多|余)?\s*(?P<scale>万亿|亿|万|千|百)?"
     r"\s*(?P<suffix>%|％|年|月|日|号|多)?"
 )
 _ZH_NUMERAL = re.compile(
     rf"(?P<pct>百分之)?(?P<num>[{_ZH_NUMERAL_CHARS}]+(?:[点點][{''.join(_ZH_DIGITS)}]+[万萬亿億]*)?)(?P<suffix>年|月|日|号)?"
 )
+_ZH_RANGE = re.compile(r"([一二两三四五六七八九])([二三四五六七八九])([十百千万亿]+)")
+#: A clock time written with H (08H00, Macao style): the hour counts, the minutes do not.
+_ZH_CLOCK = re.compile(r"(?<![\dA-Za-z])(\d{1,2})[Hh](\d{2})(?![\dA-Za-z])")
 _ZH_HALF = re.compile(r"半(?=[个年天月小]|$)|一半|[一两三四五六七八九十](?=个半)")
 
 
+def _cn2an(text: str) -> float | None:
+    import cn2an
+
+    try:
+        return float(cn2an.cn2an(text, "normal"))
+    except (ValueError, KeyError):  # cn2an's answers to strings that are not one numeral
+        return None
+
+
 def parse_zh_numeral(text: str) -> float | None:
-    """Value of a Chinese numeral: 三千五百 -> 3500, 两亿 -> 2e8, 二〇二一 -> 2021, 三点五 -> 3.5."""
+    """Value of a Chinese numeral: 三千五百 -> 3500, 两亿 -> 2e8, 二〇二一 -> 2021, 三点五 -> 3.5.
+
+    The conversion is ``cn2an`` (maintained, offline); this adds what it refuses: a decimal
+    followed by a scale (三点五万 -> 35,000) and scales written alone (万 -> 1e4, 千万 -> 1e7).
+    """
     if not text:
         return None
-    for sep in ("点", "點"):
-        if sep in text:
-            whole, _, frac = text.partition(sep)
-            scale = 1.0
-            while frac and frac[-1] in _ZH_BIG_UNITS:
-                scale *= _ZH_BIG_UNITS[frac[-1]]
-                frac = frac[:-1]
-            if scale != 1.0:
-                inner = parse_zh_numeral(whole + sep + frac)
-                return None if inner is None else inner * scale
-            w = parse_zh_numeral(whole)
-            if w is None or not frac or any(c not in _ZH_DIGITS for c in frac):
-                return None
-            return w + float("0." + "".join(str(_ZH_DIGITS[c]) for c in frac))
-    if all(c in _ZH_DIGITS for c in text):
-        if len(text) == 1:
-            return float(_ZH_DIGITS[text])
-        # Digit by digit (years, codes): 二〇二一 -> 2021.
-        return float("".join(str(_ZH_DIGITS[c]) for c in text))
-    for big, unit in (("亿", 1e8), ("億", 1e8), ("万", 1e4), ("萬", 1e4)):
-        if big in text:
-            left, _, right = text.partition(big)
-            high = parse_zh_numeral(left) if left else 1.0
-            if high is None:
-                return None
-            if right and right[0] in "零〇":
-                right = right[1:]
-            low = parse_zh_numeral(right) if right else 0.0
-            if low is None:
-                return None
-            return high * unit + low
-    section = 0.0
-    digit: float | None = None
-    for char in text:
-        if char in _ZH_DIGITS:
-            if _ZH_DIGITS[char] == 0:
-                continue
-            digit = _ZH_DIGITS[char]
-        elif char in _ZH_SMALL_UNITS:
-            section += (1 if digit is None else digit) * _ZH_SMALL_UNITS[char]
-            digit = None
-        else:
-            return None
-    return section + (digit or 0)
+    if all(c in _ZH_SMALL_UNITS or c in _ZH_BIG_UNITS for c in text):
+        value = 1.0
+        for c in text:
+            value *= _ZH_SMALL_UNITS.get(c) or _ZH_BIG_UNITS[c]
+        return value
+    scale = 1.0
+    if "点" in text or "點" in text:
+        while text and text[-1] in _ZH_BIG_UNITS:
+            scale *= _ZH_BIG_UNITS[text[-1]]
+            text = text[:-1]
+    parsed = _cn2an(text.replace("點", "点").replace("億", "亿").replace("萬", "万").replace("兩", "两"))
+    return None if parsed is None else parsed * scale
 
 
 def _kind_for_suffix(suffix: str | None, value: float) -> str:
@@ -129,10 +117,25 @@ def _kind_for_suffix(suffix: str | None, value: float) -> str:
     return "number"
 
 
+def _clock_times(text: str, taken: list[tuple[int, int]]) -> list[Quantity]:
+    """08H00: the hour counts, the minutes do not (they satisfy a match only)."""
+    out = []
+    for m in _ZH_CLOCK.finditer(text):
+        out.append(Quantity(float(m.group(1)), "number", m.start(1), m.end(1), m.group(1)))
+        out.append(Quantity(float(m.group(2)), "number", m.start(2), m.end(2), m.group(2), salient=False))
+        taken.append((m.start(), m.end()))
+    return out
+
+
 def extract_zh(text: str) -> list[Quantity]:
     out: list[Quantity] = []
     taken: list[tuple[int, int]] = []
+    out.extend(_clock_times(text, taken))
     for m in _ZH_ARABIC.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        if re.match(r"[A-Za-z]", text[m.start() - 1:m.start()]) and m.group("suffix") != "年":
+            continue  # digits of a code or name (G20, 08H00, COVID-19); APEC2020年 is a year
         value = float(m.group("num").replace(",", ""))
         scale = m.group("scale")
         if scale:
@@ -140,14 +143,27 @@ def extract_zh(text: str) -> list[Quantity]:
         suffix = m.group("suffix")
         multiplier = text[m.end():m.end() + 1] == "倍"  # 1倍多 "more than doubled"
         end = m.end() if suffix in ("%", "％") else m.end("scale") if scale else m.end("num")
+        if not suffix and not scale and text[m.end():m.end() + 1] == "成" and value <= 10:
+            suffix, value, end = "%", value * 10, m.end() + 1  # 6成 = 60%
+        # 1 is often "a", "per", "the" in the translation (1美元兑7元: 7 yuan per dollar); it
+        # still satisfies a "1" in the target, but is not flagged when missing.
+        salient = not multiplier and value != 1
         out.append(Quantity(value, _kind_for_suffix(suffix, value), m.start(), end, text[m.start():end],
-                            salient=not multiplier))
+                            salient=salient))
         taken.append((m.start(), m.end()))
     for m in _ZH_NUMERAL.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
             continue
         numeral = m.group("num")
         parsed = parse_zh_numeral(numeral)
+        approx = _ZH_RANGE.fullmatch(numeral)
+        if parsed is None and approx is not None:
+            # 五六百 "five or six hundred": either end satisfies a match, neither is flagged.
+            unit = parse_zh_numeral(approx.group(3)) or 1.0
+            low, high = _ZH_DIGITS[approx.group(1)] * unit, _ZH_DIGITS[approx.group(2)] * unit
+            out.append(Quantity(low, "number", m.start(), m.end("num"), numeral, False, (high,)))
+            taken.append((m.start(), m.end()))
+            continue
         if parsed is None:
             continue
         value = parsed
@@ -163,8 +179,9 @@ def extract_zh(text: str) -> list[Quantity]:
         if numeral in ("十",) and not m.group("suffix"):
             salient = salient and nxt in _ZH_CLASSIFIERS
         # Scales written alone inside words (千万 "by all means", 万一 "in case") are not amounts.
+        # A scale alone is an idiom even before a classifier (百年 "centenary", 万人 "crowds").
         scale_word = numeral in ("千万", "万一", "一一", "百万", "万", "亿", "千", "百")
-        if scale_word and not pct and nxt not in _ZH_CLASSIFIERS:
+        if scale_word and not pct and (nxt not in _ZH_CLASSIFIERS or len(numeral) == 1):
             salient = False
         if numeral == "一" and text[end:end + 1] == "半":
             continue
@@ -211,6 +228,7 @@ def _word_table(lang: str) -> dict[str, float]:
         table.update({"тыс": 1e3, "тыс.": 1e3, "млн": 1e6, "млн.": 1e6, "млрд": 1e9, "млрд.": 1e9,
                       "трлн": 1e12, "трлн.": 1e12, "ноль": 0, "нуль": 0, "одна": 1, "две": 2, "полтора": 1.5,
                       "полторы": 1.5})
+        table.update(_RU_EXTRA_LEMMAS)
     return table
 
 
@@ -224,7 +242,7 @@ _RU_MONTHS = {stem: i for i, stem in enumerate(
 _EN_SCALE_ABBR = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "millions": 1e6, "bn": 1e9,
                   "billion": 1e9, "billions": 1e9, "trillion": 1e12, "tn": 1e12, "hundred": 100}
 _EN_DIGITS = re.compile(
-    r"(?<![\w.])(?<!(?-i:[A-Z])-)(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?<![\w.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?P<ord>st|nd|rd|th)?"
     r"(?:\s*(?P<pct>%|percent\b|per cent\b)"
     r"|[\s-]*(?P<scale>thousand|millions?|billions?|trillion|hundred|bn|mn|tn|k|m)\b)?"
@@ -268,8 +286,8 @@ def _words_value(values: Sequence[float]) -> float:
     return total + current
 
 
-def _word_runs(text: str, pattern: re.Pattern[str], table: dict[str, float], joiners: set[str]
-               ) -> Iterable[tuple[int, int, list[float]]]:
+def _word_runs(text: str, pattern: re.Pattern[str], table: dict[str, float], joiners: set[str],
+               lemma: Callable[[str], str | None] | None = None) -> Iterable[tuple[int, int, list[float]]]:
     run: list[float] = []
     start = end = -1
     for m in pattern.finditer(text):
@@ -277,6 +295,9 @@ def _word_runs(text: str, pattern: re.Pattern[str], table: dict[str, float], joi
         value = table.get(word)
         if value is None:
             value = table.get(word.rstrip("."))
+        if value is None and lemma is not None:
+            base = lemma(word.rstrip("."))
+            value = None if base is None else table.get(base)
         if value is not None and (not run or text[end:m.start()].strip(" -") in ("", *joiners)):
             if not run:
                 start = m.start()
@@ -294,10 +315,42 @@ def _word_runs(text: str, pattern: re.Pattern[str], table: dict[str, float], joi
         yield start, end, run
 
 
+#: Currency codes glued to an amount (USD11 billion): blanked before the digits are read.
+_CURRENCY_PREFIX = re.compile(r"\b(?:USD|RMB|CNY|EUR|HKD|GBP|JPY|US)(?=\d)")
+#: The word before a hyphen that makes the digits part of a name (COVID-19, MH-17, SARS-CoV-2).
+_NAME_BEFORE_HYPHEN = re.compile(r"(?:\w*[A-Z]\w*[A-Z]\w*|(?=\w*[A-Za-z])\w*\d\w*|(?i:covid|sars|mers))-$")
+#: Words that render a count without a numeral: "scored twice" (梅开二度), "the couple" (两人),
+#: "second place" (第2). They satisfy a source number; they are never flagged themselves.
+_EN_COUNT_WORDS = {"once": 1.0, "twice": 2.0, "thrice": 3.0, "double": 2.0, "doubled": 2.0, "triple": 3.0,
+                   "tripled": 3.0, "couple": 2.0, "pair": 2.0, "dual": 2.0, "single": 1.0, "decade": 10.0,
+                   "decades": 10.0, "century": 100.0, "centenary": 100.0, "centennial": 100.0,
+                   "hundreds": 100.0, "thousands": 1e3, "millions": 1e6, "billions": 1e9,
+                   "secondary": 2.0, "primary": 1.0}
+
+
+@lru_cache(maxsize=1)
+def _en_ordinals() -> dict[str, float]:
+    from num2words import num2words
+
+    return {num2words(n, to="ordinal", lang="en"): float(n) for n in range(1, 101)}
+
+
+def _en_name_digits(text: str, m: re.Match[str]) -> bool:
+    """Digits that belong to a name or code, not an amount: COVID-19, G-7, 5G, 3D."""
+    if _NAME_BEFORE_HYPHEN.search(text[max(0, m.start() - 16):m.start()]):
+        return True
+    money = text[m.start() - 1:m.start()] in ("$", "£", "€", "¥")
+    return not money and not m.group("ord") and bool(re.match(r"[A-Z]", text[m.end("num"):m.end("num") + 1]))
+
+
 def extract_en(text: str) -> list[Quantity]:
     out: list[Quantity] = []
     taken: list[tuple[int, int]] = []
-    for m in _EN_DIGITS.finditer(text):
+    scan = _CURRENCY_PREFIX.sub(lambda c: " " * len(c.group()), text)
+    out.extend(_clock_times(text, taken))
+    for m in _EN_DIGITS.finditer(scan):
+        if _en_name_digits(text, m) or any(s <= m.start() < e for s, e in taken):
+            continue
         raw = m.group("num")
         value = float(raw.replace(",", ""))
         scale = m.group("scale")
@@ -315,9 +368,13 @@ def extract_en(text: str) -> list[Quantity]:
         pm = m.group("pm")
         if pm and pm.lower().startswith("p") and value < 12:
             alts = (value + 12,)
+        if text[m.end("num"):m.end("num") + 1] == "s" and value % 10 == 0 and value >= 10 and not scale:
+            alts = (value % 100,)  # the 1980s = 80年代
         last = "pct" if m.group("pct") else "scale" if scale else "ord" if m.group("ord") else "num"
         end = m.end(last)
         salient = not (len(raw) > 1 and set(raw) == {"0"})  # the minutes of 14:00
+        if re.search(r"\d\s?[:：]\s?$", text[max(0, m.start() - 4):m.start()]):
+            salient = False  # the minutes of 4:30 (四点半)
         out.append(Quantity(value, kind, m.start(), end, text[m.start():end], salient, alts))
         taken.append((m.start(), m.end()))
     table = _word_table("en")
@@ -340,14 +397,65 @@ def extract_en(text: str) -> list[Quantity]:
             continue
         value = {"half": 0.5, "quarter": 0.25, "both": 2.0}.get(word, 12.0)
         out.append(Quantity(value, "number", m.start(1), m.end(1), m.group(1), salient=False))
+    ordinals = _en_ordinals()
+    for m in _WORD.finditer(text):
+        word = m.group().lower()
+        count = ordinals.get(word, _EN_COUNT_WORDS.get(word))
+        if count is None or any(s <= m.start() < e for s, e in taken):
+            continue
+        out.append(Quantity(count, "number", m.start(), m.end(), m.group(), salient=False))
     for m in re.finditer(r"\b(January|February|March|April|May|June|July|August|September|October|November|"
                          r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\b", text):
         word = m.group(1).lower()
         month = next((i for name, i in _EN_MONTHS.items() if name.startswith(word[:3])), None)
-        if month is None or (word == "may" and not re.match(r"\s+\d", text[m.end():])):
+        if month is None or (word == "may" and not _may_is_month(text, m.start(), m.end())):
             continue
         out.append(Quantity(float(month), "month", m.start(), m.end(), m.group(), salient=False))
     return sorted(out, key=lambda q: (q.start, q.end))
+
+
+def _may_is_month(text: str, start: int, end: int) -> bool:
+    """"May 5", "in May", "since May 2020", "of May": the month, not the modal verb."""
+    if re.match(r"\s+\d", text[end:]):
+        return True
+    return bool(re.search(r"\b(?:in|since|until|till|by|of|from|to|early|late|mid|end|before|after|during|"
+                          r"and|or|last|next|this|between)[\s-]+$", text[max(0, start - 12):start], re.IGNORECASE))
+
+
+@lru_cache(maxsize=1)
+def ru_morph() -> Any:
+    """pymorphy3's analyser with its Russian dictionary (a package: no download), or None."""
+    try:
+        import pymorphy3
+    except ImportError:
+        return None
+    return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+#: Lemmas pymorphy3 gives numerals that num2words does not produce: collective numerals
+#: (двое, трое) and the nominative of the scale nouns.
+_RU_EXTRA_LEMMAS = {"двое": 2.0, "трое": 3.0, "четверо": 4.0, "пятеро": 5.0, "шестеро": 6.0, "семеро": 7.0,
+                    "тысяча": 1e3, "миллион": 1e6, "миллиард": 1e9, "триллион": 1e12}
+
+
+@lru_cache(maxsize=8192)
+def _ru_number_lemma(word: str) -> str | None:
+    """The dictionary form of a Russian numeral in an oblique case (трёх -> три, пяти -> пять,
+    двумя -> два, тысячами -> тысяча), from pymorphy3's most likely analysis; None when that
+    analysis is not a numeral (семью is "family" before it is "seven")."""
+    morph = ru_morph()
+    if morph is None:
+        return None
+    parses = morph.parse(word)
+    if not parses:
+        return None
+    best = parses[0]
+    tag = best.tag
+    if "NUMR" in tag or ("Anum" in tag and best.normal_form == "один"):
+        return str(best.normal_form).replace("ё", "е")
+    if "NOUN" in tag and best.normal_form in _RU_EXTRA_LEMMAS:
+        return str(best.normal_form)
+    return None
 
 
 def extract_ru(text: str) -> list[Quantity]:
@@ -366,7 +474,7 @@ def extract_ru(text: str) -> list[Quantity]:
         out.append(Quantity(value, kind, m.start(), m.end(), m.group()))
         taken.append((m.start(), m.end()))
     table = _word_table("ru")
-    for start, end, run in _word_runs(text, _RU_WORD, table, {"и"}):
+    for start, end, run in _word_runs(text, _RU_WORD, table, {"и"}, _ru_number_lemma):
         if any(s <= start < e for s, e in taken):
             continue
         value = _words_value(run)
@@ -435,6 +543,8 @@ def compare(source: Sequence[Quantity], target: Sequence[Quantity]) -> list[Numb
     out: list[NumberMismatch] = []
     while missing and extra:
         out.append(NumberMismatch(missing.pop(0), extra.pop(0)))
-    out.extend(NumberMismatch(q, None) for q in missing)
+    # A day of the month alone (25日) is often rendered as a weekday or "yesterday", or left to
+    # the dateline: it is flagged only against a different number, not as missing.
+    out.extend(NumberMismatch(q, None) for q in missing if q.kind != "day")
     out.extend(NumberMismatch(None, t) for t in extra if any(c.isdigit() for c in t.text))
     return out

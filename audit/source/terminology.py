@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import ahocorasick
+from rapidfuzz import fuzz
 
 from ..glossary import GlossaryEntry
 from ..matcher import expand_variants
 from ..normalize import fold, fold_pattern
+from .zh import crosses_words
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
@@ -62,6 +64,44 @@ def find_rendering(target: str, rendering: str) -> tuple[int, int] | None:
     return None
 
 
+_TARGET_WORD = re.compile(r"[^\W_][\w'’-]*")
+#: rapidfuzz ratio (0-100) above which a run of target words is taken as the term's rendering:
+#: a variant of a rendering the glossary lists as wrong, or a near miss of the preferred one.
+NEAR_DEPRECATED = 85
+NEAR_PREFERRED = 72
+
+
+def near_rendering(target: str, renderings: Sequence[str], threshold: float) -> tuple[int, int, str] | None:
+    """The run of whole target words closest to one of ``renderings`` (as many words as it, one
+    fewer or one more) when its similarity reaches ``threshold``: ``(start, end, rendering)``."""
+    words = list(_TARGET_WORD.finditer(target))
+    best: tuple[float, int, int, str] | None = None
+    for rendering in renderings:
+        wanted = fold_pattern(rendering)
+        n = len(wanted.split())
+        for size in sorted({max(1, n - 1), n, n + 1}):
+            for i in range(len(words) - size + 1):
+                start, end = words[i].start(), words[i + size - 1].end()
+                candidate = fold_pattern(target[start:end])
+                if candidate in wanted or wanted in candidate:
+                    continue  # a part of the rendering ("COVID" of "COVID-19") is not a wrong one
+                score = fuzz.ratio(candidate, wanted)
+                if score >= threshold and (best is None or score > best[0]):
+                    best = (score, start, end, rendering)
+    return None if best is None else (best[1], best[2], best[3])
+
+
+def initials(rendering: str) -> str | None:
+    """The acronym of a capitalised rendering (China International Import Expo -> CIIE), 3+ letters."""
+    words = [w for w in re.findall(r"[A-Za-z]+", rendering) if w[0].isupper()]
+    return "".join(w[0] for w in words) if len(words) >= 3 else None
+
+
+def _has_acronym(target: str, rendering: str) -> bool:
+    acronym = initials(rendering)
+    return acronym is not None and re.search(rf"\b{acronym}s?\b", target) is not None
+
+
 @dataclass
 class TermChecker:
     entries: Sequence[GlossaryEntry]
@@ -85,6 +125,11 @@ class TermChecker:
     def __len__(self) -> int:
         return len(self._by_term)
 
+    @property
+    def source_terms(self) -> frozenset[str]:
+        """The (folded) source terms of the glossary."""
+        return frozenset(self._by_term)
+
     def find_terms(self, source: str) -> list[SourceTermHit]:
         if not self._by_term:
             return []
@@ -98,6 +143,8 @@ class TermChecker:
                 after = folded[end:end + 1]
                 if (before and before.isalnum()) or (after and after.isalnum()):
                     continue
+            elif crosses_words(source, start, end):
+                continue  # 风口 inside 出风口 "air vent", 党建 across 共产党|建党
             hits.append(SourceTermHit(start, end, source[start:end], tuple(self._by_term[term])))
         # Longest first, no overlaps.
         hits.sort(key=lambda h: (h.start - h.end, h.start))
@@ -112,8 +159,11 @@ class TermChecker:
         across the sentences of a document."""
         issues: list[TermIssue] = []
         for hit in self.find_terms(source):
-            preferred = sorted({e.preferred for e in hit.entries if e.preferred}, key=len, reverse=True)
-            deprecated = [d for e in hit.entries for d in e.deprecated if d]
+            # An entry written for one context (两岸 in Taiwan reporting, 风口 in business) applies
+            # only where the target is in that context, as in the monolingual glossary check.
+            entries = [e for e in hit.entries if e.applies_in(target)]
+            preferred = sorted({e.preferred for e in entries if e.preferred}, key=len, reverse=True)
+            deprecated = [d for e in entries for d in e.deprecated if d]
             if not preferred:
                 continue
             found_pref = next(((p, span) for p in preferred if (span := find_rendering(target, p))), None)
@@ -132,5 +182,15 @@ class TermChecker:
                 if seen is not None:
                     seen.setdefault(key, found_dep[0])
                 continue
-            issues.append(TermIssue("missing", hit, preferred[0]))
+            if any(_has_acronym(target, p) for p in preferred):
+                continue  # CIIE for China International Import Expo
+            # Where the MT rendered the term: a variant of a listed wrong rendering, else a near
+            # miss of the preferred one; zero-width (source span only) when neither is found.
+            near = (near_rendering(target, deprecated, NEAR_DEPRECATED) if deprecated else None) \
+                or near_rendering(target, preferred, NEAR_PREFERRED)
+            if near is None:
+                issues.append(TermIssue("missing", hit, preferred[0]))
+            else:
+                start, end, _ = near
+                issues.append(TermIssue("missing", hit, preferred[0], start, end, target[start:end]))
         return issues
