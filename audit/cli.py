@@ -10,7 +10,16 @@ from typing import Any, BinaryIO, TypeVar
 
 import click
 
-from .config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, DEFAULT_WEIGHTS, AuditConfig, shipped_calibration
+from .config import (
+    DEFAULT_BATCH_GRAMMAR_RULES,
+    DEFAULT_GRAMMAR_RULES,
+    DEFAULT_SRC_LANG,
+    DEFAULT_TGT_LANG,
+    DEFAULT_WEIGHTS,
+    GRAMMAR_RULE_SETS,
+    AuditConfig,
+    shipped_calibration,
+)
 from .errors import AuditError
 from .records import SegmentResult, Severity, Summary
 
@@ -105,6 +114,9 @@ def audit_options(func: F) -> F:
                      help="Rule file (YAML); repeatable. Default: the shipped rules."),
         click.option("--no-rules", is_flag=True, help="Do not use the pattern rules."),
         click.option("--no-grammar", is_flag=True, help="Do not run the Harper grammar checker."),
+        click.option("--grammar-rules", type=click.Choice(GRAMMAR_RULE_SETS), default=None,
+                     help="Harper lints to run: all, or only those with evidence on the development MQM data "
+                          f"(~9x faster). Default: {DEFAULT_GRAMMAR_RULES} ({DEFAULT_BATCH_GRAMMAR_RULES} for batch)."),
         click.option("--disable-rule", "disabled_rules", multiple=True, help="Rule id to switch off; repeatable."),
         click.option("--weights", help="MQM weights, e.g. minor=1,major=5,critical=10."),
         click.option("--candidates", default=0, show_default=True, type=click.IntRange(0, 20),
@@ -129,7 +141,8 @@ def build_config(src_lang: str, tgt_lang: str, glossaries: tuple[str, ...], no_g
                  rule_files: tuple[str, ...], no_rules: bool, no_grammar: bool,
                  disabled_rules: tuple[str, ...], weights: str | None, candidates: int, lm: str | None = None,
                  mt: str | None = None, mt_back: str | None = None, embedder: str | None = None,
-                 models_file: str | None = None) -> AuditConfig:
+                 models_file: str | None = None, grammar_rules: str | None = None,
+                 default_grammar_rules: str = DEFAULT_GRAMMAR_RULES) -> AuditConfig:
     models = None
     if lm or mt or mt_back or embedder or models_file:
         from .models.options import models_config
@@ -144,6 +157,7 @@ def build_config(src_lang: str, tgt_lang: str, glossaries: tuple[str, ...], no_g
         use_glossary=not no_glossary,
         use_rules=not no_rules,
         grammar=not no_grammar,
+        grammar_rules=grammar_rules or default_grammar_rules,
         # The user's switches add to the calibrated ones; they never re-enable a dropped rule silently.
         disabled_rules=shipped_calibration().disabled_rules + tuple(disabled_rules),
         weights=parse_weights(weights),

@@ -23,6 +23,15 @@ SUPPORTED_SOURCES = frozenset({"zh", "ru", "de", "fr", "ja", "es", "en"})  # en:
 #: Paragraphs linted together in one Harper call: small enough that linting the next batch
 #: overlaps with processing this one (see Auditor._linted_batches), bounded memory.
 DEFAULT_BATCH_PARAGRAPHS = 8
+#: Which Harper lints run: ``all`` (every lint the calibration keeps) or ``evidence`` (only the lints
+#: whose flags landed on a human-marked error span in the development MQM data: about 20 of ~900,
+#: some 9x faster, for archives; see README "Batch scoring", grammar throughput).
+GRAMMAR_RULES_ALL = "all"
+GRAMMAR_RULES_EVIDENCE = "evidence"
+GRAMMAR_RULE_SETS = (GRAMMAR_RULES_ALL, GRAMMAR_RULES_EVIDENCE)
+DEFAULT_GRAMMAR_RULES = GRAMMAR_RULES_ALL
+#: ``mt-audit batch`` audits archives of millions of segments: it runs the evidence-backed lints.
+DEFAULT_BATCH_GRAMMAR_RULES = GRAMMAR_RULES_EVIDENCE
 #: The rule selection calibrated on the development MQM data (``mt-audit eval --calibrate``).
 CALIBRATION_FILE = Path(__file__).with_name("calibration.yaml")
 
@@ -33,6 +42,8 @@ class Calibration:
 
     harper_disabled: tuple[str, ...] = DEFAULT_HARPER_DISABLED
     disabled_rules: tuple[str, ...] = ()
+    #: Harper lints (Harper's names) with at least one flag on a gold error span and not dropped.
+    harper_evidence: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -47,7 +58,7 @@ def shipped_calibration() -> Calibration:
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read the shipped calibration: {exc}", file=str(CALIBRATION_FILE)) from None
     values = {}
-    for name in ("harper_disabled", "disabled_rules"):
+    for name in ("harper_disabled", "disabled_rules", "harper_evidence"):
         items = data.get(name, list(getattr(Calibration(), name))) if isinstance(data, dict) else None
         if not isinstance(items, list | tuple) or not all(isinstance(x, str) for x in items):
             raise ConfigError("must be a list of rule names", file=str(CALIBRATION_FILE), field=name)
@@ -100,6 +111,7 @@ class AuditConfig:
     use_glossary: bool = True
     use_rules: bool = True
     grammar: bool = True
+    grammar_rules: str = DEFAULT_GRAMMAR_RULES  # one of GRAMMAR_RULE_SETS
     harper_disabled: tuple[str, ...] = field(default_factory=lambda: shipped_calibration().harper_disabled)
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     candidates: int = 0
@@ -123,8 +135,21 @@ class AuditConfig:
                 raise ConfigError(f"weight for {name!r} must be a non-negative number", field=f"weights.{name}")
         if self.candidates < 0:
             raise ConfigError("must be >= 0", field="candidates")
+        if self.grammar_rules not in GRAMMAR_RULE_SETS:
+            raise ConfigError(f"must be one of {list(GRAMMAR_RULE_SETS)}, not {self.grammar_rules!r}",
+                              field="grammar_rules")
         if self.batch_paragraphs < 1:
             raise ConfigError("must be >= 1", field="batch_paragraphs")
+
+    def harper_only(self) -> tuple[str, ...] | None:
+        """The Harper lints to run (None: all but ``harper_disabled``), from ``grammar_rules``."""
+        if self.grammar_rules == GRAMMAR_RULES_ALL:
+            return None
+        evidence = shipped_calibration().harper_evidence
+        if not evidence:
+            raise ConfigError("the shipped calibration lists no Harper lints with evidence (harper_evidence)",
+                              file=str(CALIBRATION_FILE), field="grammar_rules")
+        return evidence
 
     def with_options(self, **changes: Any) -> AuditConfig:
         return replace(self, **changes)

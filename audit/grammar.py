@@ -84,9 +84,12 @@ def _is_dialect_variant(word: str, suggestion: str) -> bool:
 class GrammarChecker:
     """One Harper linter per thread (a Linter is not thread-safe), built lazily."""
 
-    def __init__(self, disabled: Sequence[str] = DEFAULT_HARPER_DISABLED, dialect: str = "american") -> None:
+    def __init__(self, disabled: Sequence[str] = DEFAULT_HARPER_DISABLED, dialect: str = "american",
+                 only: Sequence[str] | None = None) -> None:
         self.disabled = tuple(disabled)
         self.dialect = dialect
+        # None: every Harper lint not disabled; else just these (Harper's cost grows with the number of lints).
+        self.only = None if only is None else frozenset(only)
         self._local = threading.local()
 
     def _linter(self) -> Any:
@@ -95,11 +98,14 @@ class GrammarChecker:
             from harper import Dialect, Linter
 
             linter = Linter(getattr(Dialect, self.dialect.upper()))
-            config = {name: (False if name in self.disabled else None) for name in linter.get_lint_config()}
+            config = {name: (None if self._enabled(name) else False) for name in linter.get_lint_config()}
             linter.set_lint_config(config)
             linter.import_words(list(EXTRA_WORDS))
             self._local.linter = linter
         return linter
+
+    def _enabled(self, name: str) -> bool:
+        return name not in self.disabled and (self.only is None or name in self.only)
 
     def warm(self) -> None:
         self._linter()

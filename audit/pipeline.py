@@ -96,7 +96,9 @@ class Auditor:
     def grammar(self) -> GrammarChecker | None:
         if self.config.tgt_lang != "en":
             return None
-        return GrammarChecker(self.config.harper_disabled) if self.config.grammar else None
+        if not self.config.grammar:
+            return None
+        return GrammarChecker(self.config.harper_disabled, only=self.config.harper_only())
 
     @cached_property
     def splitter(self) -> SentenceSplitter:
@@ -138,13 +140,18 @@ class Auditor:
             self.grammar.warm()
             self._lint_pool.submit(self.grammar.warm).result()
 
+    def _grammar_signature(self) -> str:
+        if not self.config.grammar:
+            return "off"
+        return "harper" if self.config.grammar_rules == "all" else f"harper:{self.config.grammar_rules}"
+
     def signatures(self) -> dict[str, str]:
         sigs = self.scorer.signatures()
         glossary_size = len(self.matcher)
         sigs["audit"] = (
             f"mt-audit:{__version__}|pair:{self.config.src_lang or 'any'}-{self.config.tgt_lang}"
             f"|glossary:{glossary_size}|rules:{len(self.ruleset)}"
-            f"|grammar:{'harper' if self.config.grammar else 'off'}"
+            f"|grammar:{self._grammar_signature()}"
             f"|weights:{self.config.weights['minor']:g}/{self.config.weights['major']:g}"
             f"/{self.config.weights['critical']:g}"
         )

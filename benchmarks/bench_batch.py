@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from audit.batch.runner import BatchOptions, run_batch  # noqa: E402
 from audit.cli import build_config  # noqa: E402
+from audit.config import DEFAULT_BATCH_GRAMMAR_RULES, GRAMMAR_RULE_SETS  # noqa: E402
 
 MQM = ROOT.parent / "shared" / "benchmarks" / "mqm-newstest2021-zhen.jsonl"
 DOC_SEGMENTS = 100  # segments per synthetic document
@@ -126,11 +127,12 @@ def _du(path: Path) -> int:
 
 
 def run_one(archive: Path, size: int, mode: str, workers: int, grammar: bool, models: bool,
-            tmp: str | None = None, unique: bool = False) -> dict[str, object]:
+            tmp: str | None = None, unique: bool = False,
+            grammar_rules: str = DEFAULT_BATCH_GRAMMAR_RULES) -> dict[str, object]:
     out = Path(tempfile.mkdtemp(prefix="bench-batch-out-", dir=tmp))
     out_bytes = 0
     cpu_before = _cpu_seconds()
-    config = build_config("zh", "en", (), False, (), False, not grammar, (), None, 0)
+    config = build_config("zh", "en", (), False, (), False, not grammar, (), None, 0, grammar_rules=grammar_rules)
     cluster = None
     scheduler = None
     try:
@@ -158,7 +160,8 @@ def run_one(archive: Path, size: int, mode: str, workers: int, grammar: bool, mo
     if segments != size:
         raise SystemExit(f"bench_batch: {segments} segments audited, {size} expected "
                          f"(failed documents: {outcome.summary['documents_failed'][:3]})")
-    return {"size": size, "mode": mode, "workers": workers, "grammar": grammar, "models": models,
+    return {"size": size, "mode": mode, "workers": workers,
+            "grammar": f"harper:{grammar_rules}" if grammar else False, "models": models,
             "seconds": round(elapsed, 1), "seg_per_s": round(segments / elapsed, 1),
             # CPU seconds per 1,000 segments (command + workers): less sensitive to other load than seg/s.
             "cpu_s_per_1k": round(1000 * cpu / segments, 2),
@@ -174,6 +177,8 @@ def main() -> None:
     parser.add_argument("--modes", default="local,dask")
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--grammar", action="store_true", help="Run the Harper grammar checker (default: off).")
+    parser.add_argument("--grammar-rules", choices=GRAMMAR_RULE_SETS, default=DEFAULT_BATCH_GRAMMAR_RULES,
+                        help="Harper lints with --grammar (default: batch's, %(default)s).")
     parser.add_argument("--models", action="store_true",
                         help="Source-aware checks on (segments have their source; an embedding model aligns "
                              "multi-sentence segments).")
@@ -201,14 +206,15 @@ def main() -> None:
             print(f"built {archive.name}: {archive.stat().st_size / 2**20:.1f} MiB in "
                   f"{time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
             for mode in modes:
-                result = run_one(archive, size, mode, args.workers, args.grammar, args.models, args.tmp, args.unique)
+                result = run_one(archive, size, mode, args.workers, args.grammar, args.models, args.tmp, args.unique,
+                                 args.grammar_rules)
                 results.append(result)
                 print(json.dumps(result), file=sys.stderr, flush=True)
             archive.unlink()
-    print(f"{'segments':>9} {'mode':>6} {'workers':>7} {'grammar':>7} {'models':>6} {'seconds':>8} {'seg/s':>8} "
+    print(f"{'segments':>9} {'mode':>6} {'workers':>7} {'grammar':>16} {'models':>6} {'seconds':>8} {'seg/s':>8} "
           f"{'peak tree MiB':>13} {'peak main MiB':>13} {'out MiB':>8} {'CPU s/1k':>8} {'load':>5}")
     for r in results:
-        print(f"{r['size']:>9} {r['mode']:>6} {r['workers']:>7} {r['grammar']!s:>7} {r['models']!s:>6} "
+        print(f"{r['size']:>9} {r['mode']:>6} {r['workers']:>7} {r['grammar']!s:>16} {r['models']!s:>6} "
               f"{r['seconds']:>8} {r['seg_per_s']:>8} {r['peak_tree_mib']:>13} {r['peak_main_mib']:>13} "
               f"{r['out_mib']:>8} {r['cpu_s_per_1k']:>8} {r['load_avg_1m']:>5}")
     if args.json:

@@ -74,6 +74,9 @@ def test_zip_end_to_end_with_source_checks(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["batch", str(archive), "--out", str(out), "--workers", "1", "-q"])
     assert result.exit_code == 0, result.output
     _check_outputs(out)
+    # Archives get the evidence-backed Harper lints unless --grammar-rules all is asked for.
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["config"]["grammar"] is True and manifest["config"]["grammar_rules"] == "evidence"
 
 
 def test_tar_end_to_end_and_rerun_is_a_no_op(tmp_path: Path) -> None:

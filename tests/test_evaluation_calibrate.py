@@ -141,3 +141,20 @@ def test_writing_the_calibration_keeps_other_sections(tmp_path):
     assert written["source_checks"] == {"min_similarity": 0.82}
     assert written["disabled_rules"] == ["bad"]
     assert written["harper_disabled"] != ["Old"]
+
+
+def test_harper_evidence_keeps_kept_harper_lints_with_a_gold_hit():
+    from audit.evaluation.calibrate import harper_evidence
+    from audit.evaluation.metrics import GroupStat
+
+    names = {"grammar.harper.spell-check": "SpellCheck", "grammar.harper.an-a": "AnA",
+             "grammar.harper.dashes": "Dashes"}
+    stats = [
+        GroupStat("grammar.harper.spell-check", flags=10, on_gold=3, on_major=1, on_clean=2, segments=9),
+        GroupStat("grammar.harper.an-a", flags=8, on_gold=2, on_major=0, on_clean=5, segments=8),  # dropped
+        GroupStat("grammar.harper.dashes", flags=4, on_gold=0, on_major=0, on_clean=1, segments=4),  # no gold hit
+        GroupStat("style.x.y", flags=5, on_gold=5, on_major=5, on_clean=0, segments=5),  # not Harper
+    ]
+    assert harper_evidence(stats, frozenset({"grammar.harper.an-a"}), names) == ("SpellCheck",)
+    with pytest.raises(ValueError):
+        harper_evidence([GroupStat("grammar.harper.nope", 1, 1, 1, 0, 1)], frozenset(), names)

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ..cli import EXIT_OK, EXIT_USAGE, audit_options, build_config
+from ..config import DEFAULT_BATCH_GRAMMAR_RULES
 from .archive import Limits, MiB
 from .readers import DEFAULT_CHUNK, FORMATS, ReaderOptions
 
@@ -46,7 +47,7 @@ def batch_command(archive: str, out: str, workers: int, scheduler: str | None, f
     CSV/TSV, JSONL or text files). Rerun the same command to resume an interrupted run."""
     from .runner import BatchOptions, run_batch
 
-    config = build_config(**options)
+    config = build_config(**options, default_grammar_rules=DEFAULT_BATCH_GRAMMAR_RULES)
     reader = ReaderOptions(source_col=source_col, mt_col=mt_col, ref_col=ref_col, doc_col=doc_col or None,
                            id_col=id_col or None, chunk=chunk, fmt=fmt)
     limits = Limits(member_bytes=max_member_mb * MiB, total_bytes=max_total_mb * MiB, ratio=max_ratio)

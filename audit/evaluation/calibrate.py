@@ -308,6 +308,21 @@ def split_dropped(
     return tuple(harper), tuple(rules)
 
 
+def harper_evidence(stats: Sequence[GroupStat], dropped: frozenset[str],
+                    names: dict[str, str] | None = None) -> tuple[str, ...]:
+    """Harper lints (Harper's names) whose flags landed on a gold span at least once and that the
+    calibration keeps: the ``evidence`` grammar rule set (``AuditConfig.grammar_rules``)."""
+    out: list[str] = []
+    for stat in sorted(stats, key=lambda s: s.key):
+        if stat.key.startswith(HARPER_PREFIX) and stat.on_gold > 0 and stat.key not in dropped:
+            names = names if names is not None else harper_names()
+            name = names.get(stat.key)
+            if name is None:
+                raise ValueError(f"no Harper lint is named like {stat.key!r}")
+            out.append(name)
+    return tuple(out)
+
+
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
 
@@ -360,7 +375,12 @@ def write_calibration(
             lines.append(f"#   {rule}: {stat.on_clean} / {stat.on_gold} of {stat.flags} flags")
     if not cv.final.dropped:
         lines.append("#   (none)")
-    values: dict[str, object] = {"harper_disabled": list(harper), "disabled_rules": list(rules)}
+    evidence = harper_evidence(cv.stats, cv.final.dropped, names)
+    lines.append(f"# harper_evidence: the {len(evidence)} kept Harper lints with a flag on a gold span"
+                 " (all documents),")
+    lines.append("#   the lints `--grammar-rules evidence` runs (the default of mt-audit batch).")
+    values: dict[str, object] = {"harper_disabled": list(harper), "disabled_rules": list(rules),
+                                 "harper_evidence": list(evidence)}
     # Keep what other calibrations wrote into the same file (e.g. the source checks' thresholds).
     previous = Path(path)
     if previous.is_file():

@@ -155,6 +155,8 @@ def eval_command(
 def _flagger_args(options: dict[str, Any]) -> list[str]:
     """The flagger options that differ from the defaults, as command-line arguments."""
     args: list[str] = []
+    if options.get("grammar_rules"):
+        args += ["--grammar-rules", str(options["grammar_rules"])]
     for name, flag in (("src_lang", "--src-lang"), ("tgt_lang", "--tgt-lang")):
         if options.get(name) not in (None, DEFAULT_SRC_LANG if name == "src_lang" else DEFAULT_TGT_LANG):
             args += [flag, str(options[name])]
