@@ -9,6 +9,8 @@ statistics, which are also summed per document so corpus scores never need all t
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -128,14 +130,15 @@ def _audit_document(engine: _Engine, segments: list[BatchSegment], source_checks
     auditor = engine.auditor
     out: list[list[SegmentResult]] = [[] for _ in segments]
     plain: list[int] = []
-    for i, seg in enumerate(segments):
-        if seg.source and source_checks and engine.has_pair:
+    paired = [i for i, seg in enumerate(segments) if seg.source and source_checks and engine.has_pair]
+    with _prefetched_pairs(auditor, [(segments[i].source or "", segments[i].mt) for i in paired]):
+        for i in paired:
             try:
-                out[i] = list(auditor.audit_pair(seg.source, seg.mt).segments)
-                continue
+                out[i] = list(auditor.audit_pair(segments[i].source or "", segments[i].mt).segments)
             except AuditError:  # a text the pair checks refuse is still audited on its own
-                pass
-        plain.append(i)
+                plain.append(i)
+    alone = set(range(len(segments))).difference(paired)
+    plain = sorted([*plain, *alone])
     if plain:
         # One call for all MT-only segments: Harper lints them in batches; each segment is one
         # paragraph at offset 0, so offsets stay relative to its own text.
@@ -144,6 +147,24 @@ def _audit_document(engine: _Engine, segments: list[BatchSegment], source_checks
         for result in auditor.audit_paragraphs(paragraphs, summary):
             out[result.segment.paragraph].append(result)
     return out
+
+
+@contextmanager
+def _prefetched_pairs(auditor: Any, pairs: list[tuple[str, str]]) -> Iterator[None]:
+    """The document's sentences embedded in large batches before its pairs are aligned one by one
+    (per pair, the embedding call is most of the cost); nothing to do without pairs."""
+    if not pairs or not hasattr(auditor, "segments_of"):
+        yield
+        return
+    from ..source.prefetch import plan_pairs, prefetched
+
+    try:
+        plans = plan_pairs(auditor, pairs)
+    except AuditError:  # a pair the checks refuse is audited (and reported) on its own below
+        yield
+        return
+    with prefetched(plans):
+        yield
 
 
 def process_document(doc: BatchDocument, config_dict: dict[str, Any], source_checks: bool = True

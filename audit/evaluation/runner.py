@@ -10,7 +10,6 @@ from typing import Any
 from ..config import AuditConfig
 from ..pipeline import Auditor
 from ..records import Flag, Paragraph, Segment
-from ..source.align import Sentence
 from . import baselines
 from .data import AnnotatedSegment
 from .metrics import (
@@ -117,51 +116,17 @@ def flag_pairs_batched(
     0.3-0.8 s; in batches the 9,614 zh-en pairs take minutes). A flag with no target words is
     anchored at its sentence's start, as ``audit_pair`` does.
     """
-    from ..config import DEFAULT_SRC_LANG
-    from ..source.align import group_texts
-    from ..source.checks import split_sentences
-    from ..source.detect import detect_language
-    from ..source.embed import CachedEmbedder
+    from ..source.prefetch import plan_pairs, prefetched
 
     predictions = flag_segments(auditor, segments)
-    languages: dict[str, str | None] = {}
-    plans: list[tuple[Any, list[Segment]] | None] = []
-    wanted: dict[int, list[str]] = {}
-    for seg in segments:
-        targets = auditor.segments_of(seg.target) if seg.source.strip() else []
-        if not targets:
-            plans.append(None)
-            continue
-        if seg.source not in languages:
-            languages[seg.source] = auditor.config.src_lang or detect_language(seg.source, DEFAULT_SRC_LANG)
-        checker = auditor.source_checker(languages[seg.source])
-        plans.append((checker, targets))
-        sources = split_sentences(seg.source, checker.src_lang)
-        if "similarity" in checker.checks or len(sources) + len(targets) > 2:
-            texts = wanted.setdefault(id(checker), [])
-            texts.extend(group_texts(sources))
-            texts.extend(group_texts([Sentence(t.start, t.end, t.text) for t in targets]))
-    checkers = {id(plan[0]): plan[0] for plan in plans if plan is not None}
-    saved = {key: checker.embedder for key, checker in checkers.items()}
-    caches: dict[int, CachedEmbedder] = {}
-    try:
-        for key, checker in checkers.items():
-            if key not in wanted:
-                continue
-            inner = checker._embedder()
-            cache = caches.setdefault(id(inner), CachedEmbedder(inner, batch))
-            cache.prefetch(wanted[key])
-            checker.embedder = cache
+    plans = plan_pairs(auditor, [(seg.source, seg.target) for seg in segments])
+    with prefetched(plans, batch):
         for index, (seg, plan) in enumerate(zip(segments, plans, strict=True)):
             if plan is not None:
-                checker, targets = plan
-                for flag in checker.run(seg.source, seg.target, targets).flags:
-                    predictions[index].append(to_predicted(_anchored(flag, targets)))
+                for flag in plan.checker.run(seg.source, seg.target, plan.targets).flags:
+                    predictions[index].append(to_predicted(_anchored(flag, plan.targets)))
             if progress is not None:
                 progress(index + 1)
-    finally:
-        for key, checker in checkers.items():
-            checker.embedder = saved[key]
     return predictions
 
 
