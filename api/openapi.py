@@ -23,6 +23,23 @@ SEED_PARAGRAPH = (
 _ERROR = {"application/json": {"schema": ref("Error")}}
 
 
+
+#: The ``page``/``per_page`` query parameters of the paged lists (glossary entries, jobs).
+PAGING_PARAMETERS: tuple[dict[str, object], ...] = (
+    {
+        "name": "page",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1},
+    },
+    {
+        "name": "per_page",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
+    },
+)
+
 def _error(
     description: str,
     example_code: str,
@@ -310,18 +327,7 @@ def _paths() -> dict[str, Any]:
                             "schema": {"type": "string", "maxLength": 200},
                             "description": "Case-insensitive substring of the id, source term, renderings or note.",
                         },
-                        {
-                            "name": "page",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1},
-                        },
-                        {
-                            "name": "per_page",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
-                        },
+                        *PAGING_PARAMETERS,
                     ],
                     "responses": _responses(
                         _json_ok("200", "GlossaryEntryPage", "One page of entries."),
@@ -346,18 +352,7 @@ def _paths() -> dict[str, Any]:
                         "are removed after MT_AUDIT_JOBS_RETENTION_DAYS (default 30)."
                     ),
                     "parameters": [
-                        {
-                            "name": "page",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1},
-                        },
-                        {
-                            "name": "per_page",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
-                        },
+                        *PAGING_PARAMETERS,
                         {
                             "name": "state",
                             "in": "query",

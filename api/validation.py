@@ -198,3 +198,17 @@ def multipart_upload(what: str) -> tuple[Any, Any, Any]:
         raise ApiError(422, "missing_field", f"this field is required: {what}", "file")
     return upload, form, files
 
+
+def int_query_arg(name: str, default: int, low: int, high: int) -> int:
+    """The integer query parameter ``name`` (``default`` when absent); 422 naming it when it is not
+    an integer in [low, high]."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ApiError(422, "invalid_field", "must be an integer", name) from None
+    if not low <= value <= high:
+        raise ApiError(422, "invalid_field", f"must be between {low} and {high}", name)
+    return value

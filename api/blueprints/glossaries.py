@@ -13,7 +13,7 @@ from ..auth import current_principal, require_role
 from ..errors import ApiError
 from ..extension import services
 from ..services.glossaries import entry_dict
-from ..validation import multipart_upload
+from ..validation import int_query_arg, multipart_upload
 
 bp = Blueprint("glossaries", __name__, url_prefix="/v1")
 
@@ -69,25 +69,12 @@ def delete(glossary_id: str) -> tuple[str, int]:
     return "", 204
 
 
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ApiError(422, "invalid_field", "must be an integer", name) from None
-    if not low <= value <= high:
-        raise ApiError(422, "invalid_field", f"must be between {low} and {high}", name)
-    return value
-
-
 @bp.get("/glossaries/<glossary_id>/entries")
 @require_role("translator")
 def entries(glossary_id: str) -> Response:
     config = current_app.config
-    page = _int_arg("page", 1, 1, 1_000_000)
-    per_page = _int_arg("per_page", int(config["ENTRIES_PER_PAGE"]), 1, int(config["ENTRIES_PER_PAGE_MAX"]))
+    page = int_query_arg("page", 1, 1, 1_000_000)
+    per_page = int_query_arg("per_page", int(config["ENTRIES_PER_PAGE"]), 1, int(config["ENTRIES_PER_PAGE_MAX"]))
     query = request.args.get("q")
     if query is not None and len(query) > 200:
         raise ApiError(422, "invalid_field", "must have at most 200 characters", "q")

@@ -22,7 +22,7 @@ from ..auth import current_principal, require_role
 from ..errors import ApiError
 from ..extension import services
 from ..services.jobs import DbJobStore, JobService
-from ..validation import multipart_upload
+from ..validation import int_query_arg, multipart_upload
 
 bp = Blueprint("jobs", __name__, url_prefix="/v1")
 #: States a listed job can be in (a deleted job is gone, never listed as cancelled).
@@ -148,19 +148,6 @@ def create() -> tuple[Response, int, dict[str, str]]:
     return jsonify(body), 202, {"Location": body["links"]["self"]}
 
 
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ApiError(422, "invalid_field", "must be an integer", name) from None
-    if not low <= value <= high:
-        raise ApiError(422, "invalid_field", f"must be between {low} and {high}", name)
-    return value
-
-
 @bp.get("/jobs")
 @require_role("translator")
 def list_jobs() -> Response:
@@ -169,8 +156,8 @@ def list_jobs() -> Response:
     unknown = sorted(set(request.args) - {"page", "per_page", "state"})
     if unknown:
         raise ApiError(422, "unknown_field", f"unknown query parameter {unknown[0]!r}", unknown[0])
-    page = _int_arg("page", 1, 1, 1_000_000)
-    per_page = _int_arg("per_page", int(config["ENTRIES_PER_PAGE"]), 1, int(config["ENTRIES_PER_PAGE_MAX"]))
+    page = int_query_arg("page", 1, 1, 1_000_000)
+    per_page = int_query_arg("per_page", int(config["ENTRIES_PER_PAGE"]), 1, int(config["ENTRIES_PER_PAGE_MAX"]))
     state = request.args.get("state")
     if state is not None and state not in LISTED_STATES:
         raise ApiError(422, "invalid_field", f"must be one of {', '.join(LISTED_STATES)}", "state")
