@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, SUPPORTED_SOURCES, SUPPORTED_TARGETS
+from audit.config import (
+    DEFAULT_GRAMMAR_RULES,
+    DEFAULT_SRC_LANG,
+    DEFAULT_TGT_LANG,
+    GRAMMAR_RULE_SETS,
+    SUPPORTED_SOURCES,
+    SUPPORTED_TARGETS,
+)
 from audit.records import Severity
 
 from .storage.models import ROLES
@@ -77,6 +84,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "grammar": {
                 "type": "boolean",
                 "description": "Run the Harper grammar checker (default: the server's MT_AUDIT_GRAMMAR, true).",
+            },
+            "grammar_rules": {
+                "type": "string",
+                "enum": list(GRAMMAR_RULE_SETS),
+                "default": DEFAULT_GRAMMAR_RULES,
+                "description": "Harper lints to run: all, or only those with evidence on the development MQM "
+                "data (faster; `mt-audit check --grammar-rules`).",
             },
             "rules": {"type": "boolean", "default": True, "description": "Run the pattern rules."},
             "glossary": {"type": "boolean", "default": True, "description": "Use glossaries."},

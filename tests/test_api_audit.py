@@ -123,6 +123,17 @@ def test_options_mirror_the_command_line(client, translator_key, auth):
     assert "rules:0" in no_rules["summary"]["signatures"]["audit"]
 
 
+def test_grammar_rules_option_chooses_the_harper_lints(client, translator_key, auth):
+    text = "I could of done it, and he will definately come."
+    every = post(client, translator_key, {"text": text}, auth).get_json()["summary"]
+    evidence = post(client, translator_key, {"text": text, "options": {"grammar_rules": "evidence"}}, auth).get_json()
+    assert {"grammar.harper.modal-of", "grammar.harper.spell-check"} <= set(every["flags_by_rule"])
+    assert set(evidence["summary"]["flags_by_rule"]) == {"grammar.harper.spell-check"}  # ModalOf has no dev evidence
+    assert "grammar:harper:evidence" in evidence["summary"]["signatures"]["audit"]
+    bad = post(client, translator_key, {"text": text, "options": {"grammar_rules": "some"}}, auth)
+    assert bad.status_code == 422 and "options.grammar_rules" in bad.get_data(as_text=True)
+
+
 def test_candidates_option_lists_runner_ups(client, translator_key, auth):
     body = {"text": PARAGRAPH, "options": {"grammar": False, "candidates": 3}}
     data = post(client, translator_key, body, auth).get_json()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit.config import (
+    DEFAULT_GRAMMAR_RULES,
     DEFAULT_SRC_LANG,
     DEFAULT_TGT_LANG,
     DEFAULT_WEIGHTS,
@@ -37,6 +38,7 @@ class AuditorKey:
     use_glossary: bool
     use_rules: bool
     grammar: bool
+    grammar_rules: str
     disabled_rules: tuple[str, ...]
     weights: tuple[float, float, float]
     candidates: int
@@ -93,6 +95,7 @@ def make_key(
         use_glossary=use_glossary,
         use_rules=bool(options.get("rules", True)),
         grammar=bool(options.get("grammar", grammar_default)),
+        grammar_rules=str(options.get("grammar_rules", DEFAULT_GRAMMAR_RULES)),
         disabled_rules=tuple(sorted(set(options.get("disabled_rules", ())))),
         weights=(float(weights["minor"]), float(weights["major"]), float(weights["critical"])),
         candidates=int(options.get("candidates", 0)),
@@ -155,6 +158,7 @@ class AuditorRegistry:
             use_glossary=key.use_glossary,
             use_rules=key.use_rules,
             grammar=key.grammar,
+            grammar_rules=key.grammar_rules,
             # A client's switches add to the calibrated ones (as on the command line).
             disabled_rules=shipped_calibration().disabled_rules + key.disabled_rules,
             weights=dict(zip(("minor", "major", "critical"), key.weights, strict=True)),
