@@ -437,6 +437,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "source_term": _STR,
             "deprecated": {"type": "array", "items": _STR},
             "preferred": _STR,
+            "admitted": {"type": "array", "items": _STR},
             "category": _STR,
             "severity": {"type": "string", "enum": _SEVERITIES},
             "note": _STR,

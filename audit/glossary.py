@@ -3,11 +3,12 @@
 Two file forms are read and written:
 
 * CSV/TSV with the header ``id,src_lang,tgt_lang,source_term,deprecated,preferred,
-  category,severity,note,domain,context,not_context`` (``deprecated`` holds one or
-  more renderings separated by ``|``; only ``deprecated`` and ``preferred`` are
-  required).
+  category,severity,note,domain,context,not_context[,admitted]`` (``deprecated`` and
+  ``admitted`` hold one or more renderings separated by ``|``; only ``deprecated`` and
+  ``preferred`` are required; ``admitted`` renderings are acceptable too: the source-aware
+  terminology check does not ask for the preferred one where an admitted one is used).
 * TBX-Basic (TBX 2 ``martif``/``termEntry`` and TBX 3 ``tbx``/``conceptEntry``):
-  ``normativeAuthorization`` ``preferredTerm``/``deprecatedTerm`` marks the
+  ``normativeAuthorization`` ``preferredTerm``/``admittedTerm``/``deprecatedTerm`` marks the
   renderings. XML is parsed with defusedxml (no entities, no DTDs).
 
 A file is loaded whole or not at all: the first bad row raises GlossaryError
@@ -40,6 +41,7 @@ CSV_COLUMNS = (
     "domain",
     "context",
     "not_context",
+    "admitted",
 )
 REQUIRED_COLUMNS = ("deprecated", "preferred")
 DEFAULT_CATEGORY = "Terminology/Inappropriate for context"
@@ -82,6 +84,8 @@ class GlossaryEntry:
     domain: str = ""
     context: str = ""
     not_context: str = ""
+    #: Other acceptable renderings (TBX admittedTerm): not flagged, not asked to change.
+    admitted: tuple[str, ...] = ()
     context_re: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
     not_context_re: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
@@ -112,6 +116,7 @@ class GlossaryEntry:
             "domain": self.domain,
             "context": self.context,
             "not_context": self.not_context,
+            "admitted": " | ".join(self.admitted),
         }
 
 
@@ -173,6 +178,7 @@ def make_entry(row: dict[str, str], *, file: str, line: int, default_id: str) ->
         domain=get("domain"),
         context=get("context"),
         not_context=get("not_context"),
+        admitted=tuple(a.strip() for a in get("admitted").split("|") if a.strip()),
         context_re=patterns["context"],
         not_context_re=patterns["not_context"],
     )
@@ -270,6 +276,7 @@ def _tbx_concept_row(concept: ET.Element) -> dict[str, str]:
     row: dict[str, str] = {}
     deprecated: list[str] = []
     preferred: list[str] = []
+    admitted: list[str] = []
     notes: list[str] = []
     for elem in concept.iter():
         tag, kind = _local(elem.tag), elem.get("type", "")
@@ -293,12 +300,19 @@ def _tbx_concept_row(concept: ET.Element) -> dict[str, str]:
                     status = (note.text or "").strip()
             if lang == "en" or (status and lang != row.get("src_lang")):
                 row["tgt_lang"] = lang
-                (deprecated if status in ("deprecatedTerm", "supersededTerm") else preferred).append(term)
+                if status in ("deprecatedTerm", "supersededTerm"):
+                    deprecated.append(term)
+                elif status == "admittedTerm":
+                    admitted.append(term)
+                else:
+                    preferred.append(term)
             else:
                 row["src_lang"] = lang
                 row["source_term"] = term
     row["deprecated"] = " | ".join(deprecated)
     row["preferred"] = preferred[0] if preferred else ""
+    # A second preferred term is acceptable too: kept as admitted rather than dropped.
+    row["admitted"] = " | ".join([*preferred[1:], *admitted])
     row["note"] = " ".join(n for n in notes if n)
     return row
 
@@ -326,7 +340,9 @@ def write_tbx(glossary: Glossary) -> str:
             src = ET.SubElement(concept, "langSet", {_XML_LANG: entry.src_lang})
             ET.SubElement(ET.SubElement(src, "tig"), "term").text = entry.source_term
         tgt = ET.SubElement(concept, "langSet", {_XML_LANG: entry.tgt_lang})
-        for term, status in [(entry.preferred, "preferredTerm")] + [(d, "deprecatedTerm") for d in entry.deprecated]:
+        renderings = [(entry.preferred, "preferredTerm"), *((a, "admittedTerm") for a in entry.admitted),
+                      *((d, "deprecatedTerm") for d in entry.deprecated)]
+        for term, status in renderings:
             tig = ET.SubElement(tgt, "tig")
             ET.SubElement(tig, "term").text = term
             ET.SubElement(tig, "termNote", {"type": "normativeAuthorization"}).text = status

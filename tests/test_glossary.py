@@ -180,3 +180,34 @@ def test_shipped_zh_en_glossary_is_large_and_valid():
     assert len(entries) >= 150
     assert all(e.source_term for e in entries)
     assert len({e.id for e in entries}) == len(entries)
+
+
+def test_admitted_renderings_round_trip_through_csv_and_tbx(tmp_path):
+    text = (HEADER.rstrip("\n") + ",admitted\n"
+            "zh-en.lingtouyang,zh,en,领头羊,leading sheep,front-runner,Style/Unidiomatic,minor,,,,,leader | bellwether\n"
+            "zh-en.lalong,zh,en,拉拢,pull Russia,win over Russia,Accuracy/Mistranslation,minor,,,,\n")
+    original = load_glossary(write(tmp_path, "adm.csv", text))
+    assert original.entries[0].admitted == ("leader", "bellwether")
+    assert original.entries[1].admitted == ()  # a short row: the column is optional
+    tbx_path = tmp_path / "adm.tbx"
+    save_glossary(original, tbx_path)
+    assert tbx_path.read_text(encoding="utf-8").count('type="normativeAuthorization">admittedTerm') == 2
+    again = load_glossary(tbx_path)
+    assert again.entries == original.entries
+    csv_path = tmp_path / "again.csv"
+    save_glossary(again, csv_path)
+    assert load_glossary(csv_path).entries == original.entries
+
+
+def test_a_second_preferred_tbx_term_is_kept_as_admitted():
+    tbx = (
+        '<martif type="TBX-Basic"><text><body><termEntry id="c1">'
+        '<langSet xml:lang="zh"><tig><term>领头羊</term></tig></langSet>'
+        '<langSet xml:lang="en">'
+        '<tig><term>front-runner</term><termNote type="normativeAuthorization">preferredTerm</termNote></tig>'
+        '<tig><term>pacesetter</term><termNote type="normativeAuthorization">preferredTerm</termNote></tig>'
+        '<tig><term>leading sheep</term><termNote type="normativeAuthorization">deprecatedTerm</termNote></tig>'
+        "</langSet></termEntry></body></text></martif>"
+    )
+    (entry,) = read_tbx(tbx, "one.tbx").entries
+    assert entry.preferred == "front-runner" and entry.admitted == ("pacesetter",)

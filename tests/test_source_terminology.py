@@ -109,3 +109,13 @@ def test_term_inside_a_longer_chinese_word_is_not_a_hit():
     # 出风口 "air vent" contains 风口; jieba's words keep it whole
     source, target = "不要躺在空调出风口下投资。", "Do not lie under the air-conditioning vents to invest."
     assert dev_checker().check(source, target) == []
+
+
+def test_an_admitted_rendering_satisfies_the_term_and_the_preferred_is_still_asked_for():
+    entry = GlossaryEntry(id="t.lead", deprecated=("leading sheep",), preferred="front-runner",
+                          source_term="领头羊", admitted=("leader", "bellwether"))
+    terms = SourceChecker([entry], "zh", "en", embedder=LengthOnly(), checks=frozenset({"terminology"}))
+    assert terms.check("该公司是行业领头羊。", "The company is the industry leader.") == []
+    assert terms.check("该公司是行业领头羊。", "The company is the bellwether of the industry.") == []
+    (flag,) = terms.check("该公司是行业领头羊。", "The company is the industry's chief.")
+    assert flag.rule == "source.term" and flag.suggestion == "front-runner"

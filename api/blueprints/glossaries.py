@@ -89,7 +89,7 @@ def entries(glossary_id: str) -> Response:
             for e in rows
             if any(
                 needle in field.casefold()
-                for field in (e.id, e.source_term, e.preferred, e.note, e.domain, *e.deprecated)
+                for field in (e.id, e.source_term, e.preferred, e.note, e.domain, *e.deprecated, *e.admitted)
             )
         )
     total = len(rows)

@@ -58,6 +58,7 @@ def _pair(glossary: Glossary) -> tuple[str | None, str | None]:
 def entry_dict(entry: GlossaryEntry) -> dict[str, Any]:
     row: dict[str, Any] = entry.as_row()
     row["deprecated"] = list(entry.deprecated)
+    row["admitted"] = list(entry.admitted)
     return row
 
 

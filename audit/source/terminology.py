@@ -163,10 +163,14 @@ class TermChecker:
             # only where the target is in that context, as in the monolingual glossary check.
             entries = [e for e in hit.entries if e.applies_in(target)]
             preferred = sorted({e.preferred for e in entries if e.preferred}, key=len, reverse=True)
+            # Admitted renderings satisfy the term as the preferred one does (after it, so the
+            # preferred is what a flag asks for and what consistency prefers).
+            accepted = preferred + sorted({a for e in entries for a in e.admitted} - set(preferred), key=len,
+                                          reverse=True)
             deprecated = [d for e in entries for d in e.deprecated if d]
             if not preferred:
                 continue
-            found_pref = next(((p, span) for p in preferred if (span := find_rendering(target, p))), None)
+            found_pref = next(((p, span) for p in accepted if (span := find_rendering(target, p))), None)
             key = fold(hit.term)
             if found_pref is not None:
                 used, span = found_pref
