@@ -202,3 +202,15 @@ def test_ru_oblique_mismatches_flag(ru, source, target, src_text, tgt_text):
     (flag,) = ru.check(source, target)
     assert source[flag.source_start:flag.source_end] == src_text
     assert target[flag.start:flag.end] == tgt_text
+
+
+def test_full_width_digits_are_read_with_offsets_into_the_original():
+    text = "增长３．５％，约３万人"
+    found = numbers.extract(text, "zh")
+    assert [(q.value, q.kind) for q in found] == [(3.5, "percent"), (30_000.0, "number")]
+    assert [text[q.start:q.end] for q in found] == [q.text for q in found] == ["３．５％", "３万"]
+    # equal amounts across widths do not flag; a different one does, with both spans
+    terms = SourceChecker([], "zh", "en", embedder=LengthOnly(), checks=frozenset({"numbers"}))
+    assert terms.check("约３万人参加。", "About 30,000 people took part.") == []
+    (flag,) = terms.check("约３万人参加。", "About 40,000 people took part.")
+    assert flag.rule == "source.number" and flag.text == "40,000"

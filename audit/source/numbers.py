@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -506,7 +506,21 @@ def extract_generic(text: str) -> list[Quantity]:
     return out
 
 
+#: Full-width digits and number punctuation (common in Chinese and Japanese text) -> ASCII, one
+#: character for one, so offsets into the original text stay valid.
+#: (The full-width comma is left alone: in Chinese it mostly separates clauses, not thousands.)
+_FULL_WIDTH = str.maketrans({**{chr(0xFF10 + d): str(d) for d in range(10)}, "．": ".", "％": "%"})
+
+
 def extract(text: str, lang: str | None) -> list[Quantity]:
+    """The quantities of ``text`` with offsets into it; ``text`` fields keep the original characters."""
+    folded = text.translate(_FULL_WIDTH)
+    if folded == text:
+        return _extract(text, lang)
+    return [replace(q, text=text[q.start:q.end]) for q in _extract(folded, lang)]
+
+
+def _extract(text: str, lang: str | None) -> list[Quantity]:
     if lang in ("zh", "ja"):
         return extract_zh(text)
     if lang == "en":
