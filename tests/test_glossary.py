@@ -184,7 +184,8 @@ def test_shipped_zh_en_glossary_is_large_and_valid():
 
 def test_admitted_renderings_round_trip_through_csv_and_tbx(tmp_path):
     text = (HEADER.rstrip("\n") + ",admitted\n"
-            "zh-en.lingtouyang,zh,en,领头羊,leading sheep,front-runner,Style/Unidiomatic,minor,,,,,leader | bellwether\n"
+            "zh-en.lingtouyang,zh,en,领头羊,leading sheep,front-runner,Style/Unidiomatic,minor,,,,,"
+            "leader | bellwether\n"
             "zh-en.lalong,zh,en,拉拢,pull Russia,win over Russia,Accuracy/Mistranslation,minor,,,,\n")
     original = load_glossary(write(tmp_path, "adm.csv", text))
     assert original.entries[0].admitted == ("leader", "bellwether")
