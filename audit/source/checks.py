@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -110,6 +111,9 @@ class SourceChecker:
     thresholds: Thresholds = field(default_factory=shipped_thresholds)
     checks: frozenset[str] = frozenset({"numbers", "entities", "names", "untranslated", "terminology", "length",
                                         "similarity", "omission"})
+    #: Held while :func:`audit.source.prefetch.prefetched` lends this checker a cache in place of
+    #: its embedder, so two bulk runs sharing the checker (threads of one Dask worker) take turns.
+    embedder_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.checks = self.checks - set(self.thresholds.disabled_checks)

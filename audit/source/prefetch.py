@@ -12,7 +12,7 @@ pair by pair (tests/test_evaluation_runner.py compares them).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,16 +67,19 @@ def prefetched(plans: Sequence[PairPlan | None], batch: int = PREFETCH_BATCH) ->
     for plan in plans:
         if plan is not None and plan.texts:
             wanted.setdefault(id(plan.checker), []).extend(plan.texts)
-    saved = {key: checker.embedder for key, checker in checkers.items()}
-    caches: dict[int, CachedEmbedder] = {}
-    try:
-        for key, texts in wanted.items():
-            checker = checkers[key]
-            inner = checker._embedder()
-            cache = caches.setdefault(id(inner), CachedEmbedder(inner, batch))
-            cache.prefetch(texts)
-            checker.embedder = cache
-        yield
-    finally:
-        for key, checker in checkers.items():
-            checker.embedder = saved[key]
+    with ExitStack() as locks:
+        for key in sorted(checkers):  # one order for every caller: no deadlock between two runs
+            locks.enter_context(checkers[key].embedder_lock)
+        saved = {key: checker.embedder for key, checker in checkers.items()}
+        caches: dict[int, CachedEmbedder] = {}
+        try:
+            for key, texts in wanted.items():
+                checker = checkers[key]
+                inner = checker._embedder()
+                cache = caches.setdefault(id(inner), CachedEmbedder(inner, batch))
+                cache.prefetch(texts)
+                checker.embedder = cache
+            yield
+        finally:
+            for key, checker in checkers.items():
+                checker.embedder = saved[key]
