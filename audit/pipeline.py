@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import __version__
-from .config import AuditConfig
+from .config import GRAMMAR_RULES_ALL, AuditConfig
 from .glossary import Glossary, default_glossary_dir, for_pair, glossary_files, load_glossary
 from .grammar import GrammarChecker, GrammarHit
 from .inflect import match_case, reinflect
@@ -143,7 +143,7 @@ class Auditor:
     def _grammar_signature(self) -> str:
         if not self.config.grammar:
             return "off"
-        return "harper" if self.config.grammar_rules == "all" else f"harper:{self.config.grammar_rules}"
+        return "harper" if self.config.grammar_rules == GRAMMAR_RULES_ALL else f"harper:{self.config.grammar_rules}"
 
     def signatures(self) -> dict[str, str]:
         sigs = self.scorer.signatures()

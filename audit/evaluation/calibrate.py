@@ -298,9 +298,7 @@ def split_dropped(
     for rule in sorted(dropped):
         if rule.startswith(HARPER_PREFIX):
             names = names if names is not None else harper_names()
-            name = names.get(rule)
-            if name is None:
-                raise ValueError(f"no Harper lint is named like {rule!r}")
+            name = _harper_name(rule, names)
             if name not in harper:
                 harper.append(name)
         else:
@@ -316,11 +314,16 @@ def harper_evidence(stats: Sequence[GroupStat], dropped: frozenset[str],
     for stat in sorted(stats, key=lambda s: s.key):
         if stat.key.startswith(HARPER_PREFIX) and stat.on_gold > 0 and stat.key not in dropped:
             names = names if names is not None else harper_names()
-            name = names.get(stat.key)
-            if name is None:
-                raise ValueError(f"no Harper lint is named like {stat.key!r}")
-            out.append(name)
+            out.append(_harper_name(stat.key, names))
     return tuple(out)
+
+
+def _harper_name(rule: str, names: dict[str, str]) -> str:
+    """Harper's name of the lint behind flag rule id ``rule``; ValueError when there is none."""
+    name = names.get(rule)
+    if name is None:
+        raise ValueError(f"no Harper lint is named like {rule!r}")
+    return name
 
 
 def _pct(value: float | None) -> str:
@@ -340,6 +343,7 @@ def write_calibration(
     """Write the fitted selection (and how it was obtained) as the shipped calibration YAML."""
     import yaml
 
+    names = names if names is not None else harper_names()  # one Harper linter for both lists
     harper, rules = split_dropped(cv.final.dropped, names=names)
     s = cv.summary()
     mb, ma = s["mean_over_folds"]["before"], s["mean_over_folds"]["after"]
