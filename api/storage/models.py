@@ -125,6 +125,8 @@ class Document(Base):
         ForeignKey("users.id", ondelete="SET NULL"), default=None, index=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: A named project: the "team" whose editors' decisions tune the rules (else the submitting key).
+    project: Mapped[str | None] = mapped_column(String(100), default=None, index=True)
 
     segments: Mapped[list[SegmentRecord]] = relationship(
         back_populates="document", order_by="SegmentRecord.position", cascade="all, delete-orphan"
@@ -154,6 +156,19 @@ class SegmentRecord(Base):
     effort_char_distance: Mapped[int | None] = mapped_column(Integer, default=None)
     effort_char_ratio: Mapped[float | None] = mapped_column(Float, default=None)
     effort_ter: Mapped[float | None] = mapped_column(Float, default=None)
+    # Sums for the document totals, kept per segment so a decision never rescores the document:
+    # the longer of MT and final text (character ratio denominator), TER edits and reference words.
+    effort_char_base: Mapped[int | None] = mapped_column(Integer, default=None)
+    effort_ter_edits: Mapped[float | None] = mapped_column(Float, default=None)
+    effort_ter_words: Mapped[float | None] = mapped_column(Float, default=None)
+    # The aligned source sentence(s): offsets into the document's source text (None: not aligned).
+    source_start: Mapped[int | None] = mapped_column(Integer, default=None)
+    source_end: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Who made the current decision, and a rejection's reason (a short code and free text).
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    reason_text: Mapped[str | None] = mapped_column(Text, default=None)
 
     document: Mapped[Document] = relationship(back_populates="segments")
     flags: Mapped[list[FlagRecord]] = relationship(
@@ -162,6 +177,9 @@ class SegmentRecord(Base):
     proposal: Mapped[ProposalRecord | None] = relationship(back_populates="segment", cascade="all, delete-orphan")
     reviews: Mapped[list[Review]] = relationship(
         back_populates="segment", order_by="Review.id", cascade="all, delete-orphan"
+    )
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="segment", order_by="Comment.id", cascade="all, delete-orphan"
     )
 
     @property
@@ -186,6 +204,9 @@ class FlagRecord(Base):
     message: Mapped[str] = mapped_column(Text)
     suggestion: Mapped[str | None] = mapped_column(Text, default=None)
     replacement: Mapped[str | None] = mapped_column(Text, default=None)
+    # Source-aware flags: the evidence in the source (offsets into the document's source text).
+    source_start: Mapped[int | None] = mapped_column(Integer, default=None)
+    source_end: Mapped[int | None] = mapped_column(Integer, default=None)
 
     segment: Mapped[SegmentRecord] = relationship(back_populates="flags")
 
@@ -202,6 +223,9 @@ class ProposalRecord(Base):
     char_distance: Mapped[int] = mapped_column(Integer)
     char_ratio: Mapped[float] = mapped_column(Float)
     ter: Mapped[float] = mapped_column(Float)
+    char_base: Mapped[int | None] = mapped_column(Integer, default=None)
+    ter_edits: Mapped[float | None] = mapped_column(Float, default=None)
+    ter_words: Mapped[float | None] = mapped_column(Float, default=None)
 
     segment: Mapped[SegmentRecord] = relationship(back_populates="proposal")
 
@@ -224,8 +248,47 @@ class Review(Base):
     char_ratio: Mapped[float | None] = mapped_column(Float, default=None)
     ter: Mapped[float | None] = mapped_column(Float, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    reason_text: Mapped[str | None] = mapped_column(Text, default=None)
+    #: The team the decision counts for (``project:NAME`` or ``key:ID``), for learning per team.
+    team: Mapped[str | None] = mapped_column(String(120), default=None, index=True)
 
     segment: Mapped[SegmentRecord] = relationship(back_populates="reviews")
+
+
+class Comment(Base):
+    """One message in a sentence's comment thread."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    segment: Mapped[SegmentRecord] = relationship(back_populates="comments")
+
+
+#: An editor's override of a rule for a team: ``auto`` follows the decisions, ``on``/``off`` force it.
+RULE_MODES = ("auto", "on", "off")
+
+
+class RuleOverride(Base):
+    """An editor's override of the learnt state of one rule for one team."""
+
+    __tablename__ = "rule_overrides"
+    __table_args__ = (
+        CheckConstraint("mode IN ('auto', 'on', 'off')", name="mode"),
+        UniqueConstraint("team", "rule", name="uq_rule_overrides_team_rule"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team: Mapped[str] = mapped_column(String(120))
+    rule: Mapped[str] = mapped_column(String(200))
+    mode: Mapped[str] = mapped_column(String(8), default="auto")
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 # --- batch jobs --------------------------------------------------------------------------------
