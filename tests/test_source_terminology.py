@@ -119,3 +119,35 @@ def test_an_admitted_rendering_satisfies_the_term_and_the_preferred_is_still_ask
     assert terms.check("该公司是行业领头羊。", "The company is the bellwether of the industry.") == []
     (flag,) = terms.check("该公司是行业领头羊。", "The company is the industry's chief.")
     assert flag.rule == "source.term" and flag.suggestion == "front-runner"
+
+
+# --- entries written for one text are not general terminology (issue 14) -------------------------
+CONTEXT_ENTRIES = [
+    GlossaryEntry(id="t.suppress", deprecated=("a brutal beating",), preferred="ever stronger pressure",
+                  source_term="压制", category="Accuracy/Mistranslation"),
+    GlossaryEntry(id="t.strait", deprecated=("Formosa Sea",), preferred="Taiwan Strait", source_term="台湾海峡",
+                  category="Accuracy/Mistranslation"),
+    GlossaryEntry(id="t.dual", deprecated=("double cycle",), preferred="dual circulation", source_term="双循环",
+                  category="Terminology/Inappropriate for context"),
+]
+
+
+def context_checker():
+    return SourceChecker(CONTEXT_ENTRIES, "zh", "en", embedder=LengthOnly(), checks=frozenset({"terminology"}))
+
+
+def test_a_rendering_fix_for_one_text_does_not_demand_its_preferred_rendering():
+    assert context_checker().check("他们继续压制对手。", "They keep suppressing their rivals.") == []
+
+
+def test_terminology_and_proper_names_are_still_required():
+    (flag,) = context_checker().check("船只穿过台湾海峡。", "The ship crossed the strait of Formosa.")
+    assert flag.suggestion == "Taiwan Strait"
+    (flag,) = context_checker().check("构建双循环格局。", "Build a two-loop pattern.")
+    assert flag.suggestion == "dual circulation"
+
+
+def test_is_fixed_term():
+    from audit.source.terminology import is_fixed_term
+
+    assert [is_fixed_term(e) for e in CONTEXT_ENTRIES] == [False, True, True]

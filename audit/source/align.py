@@ -6,7 +6,7 @@ embedding cosine of its two sides and the deviation of its length ratio from the
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +17,9 @@ from .embed import Embedder, LengthOnly
 LENGTH_WEIGHT = 1.0
 #: Extra cost of a 1-2 or 2-1 bead over a 1-1 bead (prefer 1-1 when equally good).
 MERGE_PENALTY = 0.05
+#: Half-width (in sentences) of the band around the diagonal the search keeps: alignments drift
+#: from the diagonal by a few sentences, so a constant band makes the search linear in length.
+BAND = 24
 #: Cost of leaving one sentence unaligned (0-1 or 1-0), with and without embeddings.
 SKIP_COST = 0.5
 SKIP_COST_LENGTH_ONLY = 1.2
@@ -103,30 +106,14 @@ def align(source: Sequence[Sentence], target: Sequence[Sentence], embedder: Embe
             value += MERGE_PENALTY
         return value
 
-    inf = inf_cost
-    best = [[inf] * (m + 1) for _ in range(n + 1)]
-    back: list[list[tuple[int, int] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
-    best[0][0] = 0.0
-    moves = ((1, 1), (1, 2), (2, 1), (1, 0), (0, 1))
-    for i in range(n + 1):
-        for j in range(m + 1):
-            here = best[i][j]
-            if here == inf:
-                continue
-            for di, dj in moves:
-                ni, nj = i + di, j + dj
-                if ni > n or nj > m:
-                    continue
-                step = cost(tuple(range(i, ni)), tuple(range(j, nj))) if di and dj else skip
-                if here + step < best[ni][nj]:
-                    best[ni][nj] = here + step
-                    back[ni][nj] = (di, dj)
+    best, back = _search(n, m, cost, skip, BAND)
+    if (n, m) not in best:
+        # The band missed the corner (very uneven sides): search the whole lattice.
+        best, back = _search(n, m, cost, skip, max(n, m))
     pairs: list[AlignedPair] = []
     i, j = n, m
     while i or j:
-        move = back[i][j]
-        assert move is not None
-        di, dj = move
+        di, dj = back[(i, j)]
         sg, tg = tuple(range(i - di, i)), tuple(range(j - dj, j))
         if sg:
             s_start, s_end = source[sg[0]].start, source[sg[-1]].end
@@ -141,3 +128,32 @@ def align(source: Sequence[Sentence], target: Sequence[Sentence], embedder: Embe
         i, j = i - di, j - dj
     pairs.reverse()
     return pairs
+
+
+_MOVES = ((1, 1), (1, 2), (2, 1), (1, 0), (0, 1))
+
+
+def _search(n: int, m: int, cost: Callable[[tuple[int, ...], tuple[int, ...]], float], skip: float,
+            band: int) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], tuple[int, int]]]:
+    """Least-cost paths from (0, 0) over the cells within ``band`` of the diagonal (i·m/n)."""
+    best: dict[tuple[int, int], float] = {(0, 0): 0.0}
+    back: dict[tuple[int, int], tuple[int, int]] = {}
+    slope = m / n if n else 0.0
+    for i in range(n + 1):
+        centre = round(i * slope)
+        for j in range(max(0, centre - band), min(m, centre + band) + 1):
+            here = best.get((i, j))
+            if here is None:
+                continue
+            for di, dj in _MOVES:
+                ni, nj = i + di, j + dj
+                if ni > n or nj > m or abs(nj - round(ni * slope)) > band:
+                    continue
+                step = cost(tuple(range(i, ni)), tuple(range(j, nj))) if di and dj else skip
+                if step == float("inf"):
+                    continue
+                total = here + step
+                if total < best.get((ni, nj), float("inf")):
+                    best[(ni, nj)] = total
+                    back[(ni, nj)] = (di, dj)
+    return best, back

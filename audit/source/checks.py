@@ -12,7 +12,7 @@ import math
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,8 +21,8 @@ from ..records import Flag, Segment, Severity
 from ..segment import SUPPORTED_LANGUAGES, SentenceSplitter
 from ..textio import iter_paragraphs
 from . import entities, names, numbers, untranslated
-from .align import AlignedPair, Sentence, align
-from .embed import Embedder, LengthOnly, get_embedder
+from .align import AlignedPair, Sentence, align, group_texts
+from .embed import CachedEmbedder, Embedder, LengthOnly, get_embedder
 from .terminology import TermChecker
 
 #: Expected target/source character-length ratio per language pair (medians; zh-en measured on
@@ -38,7 +38,7 @@ class Thresholds:
     omission_log_ratio: float = 0.6
     addition_log_ratio: float = 0.4
     #: Cross-lingual cosine below which an aligned pair is flagged (None: check off).
-    min_similarity: float | None = 0.82
+    min_similarity: float | None = 0.78
     #: Sentences shorter than this (source characters) are not length-checked.
     min_chars: int = 8
     #: Checks switched off by the calibration (names as in SourceChecker.checks).
@@ -96,10 +96,50 @@ def split_sentences(text: str, language: str | None) -> list[Sentence]:
 
 @dataclass
 class PairCheck:
-    """The alignment and flags of one source/target document."""
+    """The alignment and flags of one source/target document; ``alignment`` says how the sentences
+    were paired: ``"lines"`` (line N of the source with line N of the MT, both having the same
+    number of non-blank lines) or ``"document"`` (the whole document at once)."""
 
     pairs: list[AlignedPair]
     flags: list[Flag]
+    alignment: str = "document"
+
+
+def lines_of(sentences: Sequence[Sentence], text: str) -> list[list[Sentence]]:
+    """``sentences`` (in order, offsets into ``text``) grouped by the line they are on; blank lines
+    hold no sentence and make no group."""
+    groups: list[list[Sentence]] = []
+    position = 0
+    for sentence in sentences:
+        if not groups or "\n" in text[position:sentence.start]:
+            groups.append([])
+        groups[-1].append(sentence)
+        position = sentence.end
+    return groups
+
+
+def align_lines(src: Sequence[Sentence], tgt: Sequence[Sentence], source: str, target: str,
+                embedder: Embedder, ratio: float | None) -> tuple[list[AlignedPair], str]:
+    """Line breaks are hard anchors: with as many non-blank lines on both sides, each source line
+    is aligned with the MT line of the same number only (linear in the number of lines); else the
+    whole document is aligned at once. Returns the beads and ``"lines"`` or ``"document"``."""
+    src_lines, tgt_lines = lines_of(src, source), lines_of(tgt, target)
+    if len(src_lines) != len(tgt_lines) or len(src_lines) < 2:
+        return align(src, tgt, embedder, ratio=ratio), "document"
+    if not isinstance(embedder, LengthOnly):
+        cache = CachedEmbedder(embedder)
+        cache.prefetch([t for line in src_lines for t in group_texts(line)]
+                       + [t for line in tgt_lines for t in group_texts(line)])
+        embedder = cache
+    pairs: list[AlignedPair] = []
+    s_offset = t_offset = 0
+    for s_line, t_line in zip(src_lines, tgt_lines, strict=True):
+        for pair in align(s_line, t_line, embedder, ratio=ratio):
+            pairs.append(replace(pair, source_ids=tuple(i + s_offset for i in pair.source_ids),
+                                 target_ids=tuple(j + t_offset for j in pair.target_ids)))
+        s_offset += len(s_line)
+        t_offset += len(t_line)
+    return pairs, "lines"
 
 
 @dataclass
@@ -136,14 +176,14 @@ class SourceChecker:
             tgt = [Sentence(s.start, s.end, s.text) for s in target_sentences]
         embedder = self._embedder() if ("similarity" in self.checks or len(src) + len(tgt) > 2) else LengthOnly()
         ratio = EXPECTED_CHAR_RATIO.get(self.src_lang or "", 1.0) if self.tgt_lang == "en" else None
-        pairs = align(src, tgt, embedder, ratio=ratio)
+        pairs, alignment = align_lines(src, tgt, source, target, embedder, ratio)
         flags: list[Flag] = []
         seen_terms: dict[str, str] = {}
         quantities = self._quantities(source, target, pairs) if "numbers" in self.checks else []
         for index, pair in enumerate(pairs):
             context = _neighbour_quantities(pairs, quantities, index) if quantities else ([], [])
             flags.extend(self._pair_flags(source, target, pair, seen_terms, ratio, context))
-        return PairCheck(pairs, flags)
+        return PairCheck(pairs, flags, alignment)
 
     def _quantities(self, source: str, target: str, pairs: Sequence[AlignedPair]
                     ) -> list[tuple[list[numbers.Quantity], list[numbers.Quantity]]]:

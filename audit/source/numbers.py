@@ -42,6 +42,10 @@ class Quantity:
 
 
 def same_value(a: float, b: float, tolerance: float = NUMBER_TOLERANCE) -> bool:
+    """Equal up to rounding; whole numbers under 10,000 (years, counts, days) must be equal:
+    1992 is not 1993."""
+    if a.is_integer() and b.is_integer() and max(abs(a), abs(b)) < 10_000:
+        return a == b
     return abs(a - b) <= tolerance * max(1.0, abs(a), abs(b))
 
 
@@ -127,6 +131,33 @@ def _clock_times(text: str, taken: list[tuple[int, int]]) -> list[Quantity]:
     return out
 
 
+#: After a century numeral: its decade (20世纪90年代).
+_ZH_DECADE = re.compile(rf"世纪([{''.join(_ZH_DIGITS)}十]+|\d{{1,2}})年代")
+
+
+def _digit_readings(numeral: str) -> tuple[float, ...]:
+    """Values a string of Chinese digits without units may stand for: each digit (a range, 四五),
+    the digits read together (九二 92, and as a year 1992 or 2092), and each split in two (九一一:
+    9 and 11, 91 and 1)."""
+    digits = "".join(str(_ZH_DIGITS[c]) for c in numeral)
+    values = [float(d) for d in digits] + [float(digits)]
+    if len(digits) == 2:
+        values += [1900.0 + int(digits), 2000.0 + int(digits)]
+    for cut in range(1, len(digits)):
+        values += [float(digits[:cut]), float(digits[cut:])]
+    return tuple(dict.fromkeys(values))
+
+
+def _zh_abbreviation(numeral: str, start: int) -> Quantity | None:
+    """A numeral cn2an refuses that is a numeral followed by one more digit: the abbreviations of
+    plans and congresses (十三五 "the 13th Five-Year Plan", 十四五): both parts match, none is flagged."""
+    for cut in range(len(numeral) - 1, 0, -1):
+        head, tail = parse_zh_numeral(numeral[:cut]), parse_zh_numeral(numeral[cut:])
+        if head is not None and tail is not None:
+            return Quantity(head, "number", start, start + len(numeral), numeral, False, (tail,))
+    return None
+
+
 def extract_zh(text: str) -> list[Quantity]:
     out: list[Quantity] = []
     taken: list[tuple[int, int]] = []
@@ -148,8 +179,14 @@ def extract_zh(text: str) -> list[Quantity]:
         # 1 is often "a", "per", "the" in the translation (1美元兑7元: 7 yuan per dollar); it
         # still satisfies a "1" in the target, but is not flagged when missing.
         salient = not multiplier and value != 1
+        alts: tuple[float, ...] = ()
+        century = None if scale or suffix else _ZH_DECADE.match(text, m.end("num"))
+        if century is not None:
+            # 20世纪90年代 "the 1990s" (or "the 90s of the 20th century").
+            decade = parse_zh_numeral(century.group(1)) or 0.0
+            value, alts, salient = (value - 1) * 100 + decade, (value, decade), False
         out.append(Quantity(value, _kind_for_suffix(suffix, value), m.start(), end, text[m.start():end],
-                            salient=salient))
+                            salient=salient, alternatives=alts))
         taken.append((m.start(), m.end()))
     for m in _ZH_NUMERAL.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
@@ -165,6 +202,10 @@ def extract_zh(text: str) -> list[Quantity]:
             taken.append((m.start(), m.end()))
             continue
         if parsed is None:
+            abbreviation = _zh_abbreviation(numeral, m.start())
+            if abbreviation is not None:
+                out.append(abbreviation)
+                taken.append((m.start(), m.end()))
             continue
         value = parsed
         pct = bool(m.group("pct"))
@@ -185,13 +226,21 @@ def extract_zh(text: str) -> list[Quantity]:
             salient = False
         if numeral == "一" and text[end:end + 1] == "半":
             continue
-        alts: tuple[float, ...] = ()
+        alts = ()
         if numeral == "十" or text[start - 1:start] in _ZH_APPROXIMATE or nxt == "倍":
             salient = False
-        if (2 <= len(numeral) <= 3 and all(c in _ZH_DIGITS for c in numeral) and m.group("suffix") != "年"
-                and len({_ZH_DIGITS[c] for c in numeral}) == len(numeral)):
-            # 四五天, 七八个: "four or five days", an approximate range, not the number 45.
-            alts = tuple(float(_ZH_DIGITS[c]) for c in numeral)
+        if 2 <= len(numeral) <= 3 and all(c in _ZH_DIGITS for c in numeral) and m.group("suffix") != "年":
+            # 四五天, 七八个: "four or five days", an approximate range, not the number 45; 九二共识
+            # "the 1992 Consensus", 九一一 "9/11", 五四运动 "the May Fourth Movement": digits
+            # read one by one name a year or a date. Any reading satisfies a match; none is flagged.
+            alts = _digit_readings(numeral)
+            salient = False
+        century = _ZH_DECADE.match(text, end)
+        if century is not None and m.group("suffix") is None:
+            # 20世纪90年代 "the 1990s" (or "the 90s of the 20th century").
+            decade = parse_zh_numeral(century.group(1)) or 0.0
+            alts = (value, decade)
+            value = (value - 1) * 100 + decade
             salient = False
         if text[end:end + 2] == "个半":
             alts = (value + 0.5,)

@@ -102,6 +102,24 @@ def _has_acronym(target: str, rendering: str) -> bool:
     return acronym is not None and re.search(rf"\b{acronym}s?\b", target) is not None
 
 
+_NAME_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+_MINOR_WORDS = frozenset(["a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to",
+                          "with"])
+
+
+def is_fixed_term(entry: GlossaryEntry) -> bool:
+    """Whether the entry's source term has one required rendering wherever it occurs: a
+    terminology entry (MQM category ``Terminology/...``: 一带一路 "Belt and Road Initiative") or a
+    proper name (every content word of the preferred rendering capitalised: 台湾海峡 "Taiwan
+    Strait"). Other entries fix a wrong rendering in the context they were written for (打压 "a
+    more violent crackdown" -> "even harsher pressure"): they flag that rendering in the MT, but
+    their preferred rendering is one editor's choice for one text, not the term's translation."""
+    if entry.category.startswith("Terminology"):
+        return True
+    words = [w for w in _NAME_WORD.findall(entry.preferred) if w.lower() not in _MINOR_WORDS]
+    return bool(words) and all(w[0].isupper() for w in words)
+
+
 @dataclass
 class TermChecker:
     entries: Sequence[GlossaryEntry]
@@ -161,7 +179,7 @@ class TermChecker:
         for hit in self.find_terms(source):
             # An entry written for one context (两岸 in Taiwan reporting, 风口 in business) applies
             # only where the target is in that context, as in the monolingual glossary check.
-            entries = [e for e in hit.entries if e.applies_in(target)]
+            entries = [e for e in hit.entries if e.applies_in(target) and is_fixed_term(e)]
             preferred = sorted({e.preferred for e in entries if e.preferred}, key=len, reverse=True)
             # Admitted renderings satisfy the term as the preferred one does (after it, so the
             # preferred is what a flag asks for and what consistency prefers).
