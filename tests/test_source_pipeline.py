@@ -83,7 +83,10 @@ def test_omitted_source_sentence_attaches_to_a_target_segment():
 
 def test_non_english_target_is_scored_without_english_flaggers():
     a = Auditor(AuditConfig(src_lang="en", tgt_lang="zh", grammar=True))
-    assert a.grammar is None and len(a.ruleset) == 0
+    from audit.checkers.harper import HarperChecker
+    from audit.checkers.patterns import RuleChecker
+
+    assert a.chain.find(HarperChecker) is None and a.chain.find(RuleChecker) is None
     assert a.scorer.tokenize == "zh"
     result = a.audit("中国经济增长了。这是第二句。")
     assert [s.segment.text for s in result.segments] == ["中国经济增长了。", "这是第二句。"]
@@ -123,3 +126,13 @@ def test_length_ratio_flags_a_much_shorter_translation():
     (flag,) = checker.check(source, "China grew.")
     assert flag.rule == "source.length-short" and flag.category == "Accuracy/Omission"
     assert (flag.source_start, flag.source_end) == (0, len(source))
+
+
+def test_audit_pair_says_how_it_aligned(auditor):
+    result = auditor.audit_pair("日本拉韩。\n比赛于2019年7月8日结束。\n", "Japan pulled Korea.\nThe match ended on July 9, 2019.\n")
+    assert result.summary.to_dict()["alignment"] == "lines"
+    flags = source_flags(result)
+    assert [(f.rule, f.text) for f in flags] == [("source.number", "9")]
+    one_line = auditor.audit_pair("比赛结束。比赛于2019年7月8日结束。", "The match is over.\nIt ended on July 8, 2019.\n")
+    assert one_line.summary.to_dict()["alignment"] == "document"
+    assert "alignment" not in auditor.audit("Japan won.").summary.to_dict()
