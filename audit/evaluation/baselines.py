@@ -4,6 +4,8 @@
 * ``none``: flag nothing;
 * ``random``: flag each segment with probability ``rate`` (the flagger's own flagged-segment
   share), the span being the whole target, from a seeded generator;
+* ``longest``: flag the longest targets, as many as ``rate`` of them (a length-only predictor:
+  longer sentences carry more errors, so any detector must beat this to know more than length);
 * ``random (expected)``: the same, in expectation, computed exactly: every count of the
   ``all`` baseline that depends on what is flagged is scaled by ``rate``, so its precisions are
   those of ``all`` and its recalls are ``rate`` times those of ``all``.
@@ -41,6 +43,16 @@ def flag_random(segments: Sequence[AnnotatedSegment], rate: float, seed: int = 0
         raise ValueError(f"rate must be in [0, 1], got {rate}")
     rng = random.Random(seed)
     return [whole(s, "baseline.random") if rng.random() < rate else [] for s in segments]
+
+
+def flag_longest(segments: Sequence[AnnotatedSegment], rate: float) -> list[list[PredictedSpan]]:
+    """The ``round(rate * n)`` longest targets flagged whole (ties broken by position)."""
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"rate must be in [0, 1], got {rate}")
+    count = round(rate * len(segments))
+    ranked = sorted(range(len(segments)), key=lambda i: (-len(segments[i].target), i))
+    chosen = set(ranked[:count])
+    return [whole(s, "baseline.longest") if i in chosen else [] for i, s in enumerate(segments)]
 
 
 def _scaled(prf: PRF, rate: float) -> PRF:
