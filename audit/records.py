@@ -57,6 +57,8 @@ class Segment:
     end: int
     text: str
     paragraph: int = 0
+    #: Checked without the grammar checker: the sentence is over its length limits (audit.limits).
+    grammar_skipped: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +171,7 @@ class SegmentResult:
             "text": self.segment.text,
             "flags": [f.to_dict() for f in self.flags],
             "proposal": self.proposal.to_dict() if self.proposal else None,
-        }
+        } | ({"grammar_skipped": True} if self.segment.grammar_skipped else {})
 
 
 @dataclass(slots=True)
@@ -188,9 +190,15 @@ class Summary:
     mt_chars: int = 0
     signatures: dict[str, str] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)
+    #: With a source: how its sentences were paired with the MT's ("lines" or "document").
+    alignment: str | None = None
+    #: Segments checked without the grammar checker (over its length limits, audit.limits).
+    grammar_skipped: int = 0
 
     def add(self, result: SegmentResult, weights: dict[str, float]) -> None:
         self.segments += 1
+        if result.segment.grammar_skipped:
+            self.grammar_skipped += 1
         self.words += result.word_count
         if result.flags:
             self.flagged += 1
@@ -225,4 +233,32 @@ class Summary:
                 "char_ratio": round(self.char_distance / self.mt_chars, 4) if self.mt_chars else 0.0,
             },
             "signatures": dict(self.signatures),
-        }
+        } | ({"alignment": self.alignment} if self.alignment else {}) \
+          | ({"grammar_skipped": self.grammar_skipped} if self.grammar_skipped else {})
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One text to audit, with its source when there is one (:meth:`audit.pipeline.Auditor.run`).
+
+    ``src_lang``/``tgt_lang``: None takes the auditor's (a source language is detected when the
+    auditor's is ``any``); a target other than the auditor's is refused.
+    """
+
+    text: str
+    source: str | None = None
+    name: str = "<text>"
+    src_lang: str | None = None
+    tgt_lang: str | None = None
+
+
+@dataclass
+class DocumentResult:
+    """All segments of one document and their summary (the JSON contract)."""
+
+    segments: list[SegmentResult]
+    summary: Summary
+    name: str = "<text>"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"segments": [s.to_dict() for s in self.segments], "summary": self.summary.to_dict()}
