@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .limits import DEFAULT_GRAMMAR_MAX_SENTENCE_CHARS, DEFAULT_GRAMMAR_MAX_TOKEN_CHARS, grammar_unsafe_spans
 from .records import Severity
 
 #: Harper rules switched off by default: not translation errors, or false alarms on
@@ -81,11 +82,29 @@ def _is_dialect_variant(word: str, suggestion: str) -> bool:
     return False
 
 
+class GrammarLints(list[GrammarHit]):
+    """The lints of one text, and the spans of it that Harper was not given (``unchecked``:
+    sentences over the length limits, see :func:`audit.limits.grammar_unsafe_spans`)."""
+
+    unchecked: tuple[tuple[int, int], ...] = ()
+
+
 class GrammarChecker:
-    """One Harper linter per thread (a Linter is not thread-safe), built lazily."""
+    """One Harper linter per thread (a Linter is not thread-safe), built lazily.
+
+    Harper is only handed what it is known to handle: sentences of at most ``max_sentence_chars``
+    whose tokens have at most ``max_token_chars`` (a 100,000-character token made it allocate 30 GB
+    and abort the process). Longer sentences are left out of the text it lints and reported as
+    ``unchecked`` spans (:class:`GrammarLints`); the rest of their paragraph is linted.
+    """
 
     def __init__(self, disabled: Sequence[str] = DEFAULT_HARPER_DISABLED, dialect: str = "american",
-                 only: Sequence[str] | None = None, switch: Callable[[str], bool] | None = None) -> None:
+                 only: Sequence[str] | None = None, switch: Callable[[str], bool] | None = None,
+                 max_sentence_chars: int = DEFAULT_GRAMMAR_MAX_SENTENCE_CHARS,
+                 max_token_chars: int = DEFAULT_GRAMMAR_MAX_TOKEN_CHARS) -> None:
+        #: The grammar guard's limits (audit.limits); longer sentences are checked without Harper.
+        self.max_sentence_chars = int(max_sentence_chars)
+        self.max_token_chars = int(max_token_chars)
         self.disabled = tuple(disabled)
         # Whether a lint's rule id (grammar.harper.<kebab-name>) is switched on (audit.checkers.Switches).
         self.switch = switch
@@ -113,8 +132,16 @@ class GrammarChecker:
     def warm(self) -> None:
         self._linter()
 
-    def check(self, text: str) -> list[GrammarHit]:
+    def check(self, text: str) -> GrammarLints:
         """Lint ``text`` (one or more paragraphs); offsets are into ``text``."""
+        return self.check_many([text])[0]
+
+    def unchecked_spans(self, text: str) -> list[tuple[int, int]]:
+        """The spans of ``text`` that are too long for Harper (see the class)."""
+        return grammar_unsafe_spans(text, self.max_sentence_chars, self.max_token_chars)
+
+    def _lint(self, text: str) -> list[GrammarHit]:
+        """Harper on ``text`` as it is: only ever called with text the guard passed."""
         linter = self._linter()
         hits: list[GrammarHit] = []
         for rule, lints in linter.organized_lints(text, language="plaintext").items():
@@ -125,28 +152,47 @@ class GrammarChecker:
         hits.sort(key=lambda h: (h.start, h.end))
         return hits
 
-    def check_many(self, texts: Iterable[str]) -> list[list[GrammarHit]]:
-        """Lint several paragraphs in one Harper call, split the lints back per text."""
+    def check_many(self, texts: Iterable[str]) -> list[GrammarLints]:
+        """Lint several paragraphs in one Harper call, split the lints back per text.
+
+        Each text's spans that are too long for Harper are left out (the pieces around them are
+        linted on their own) and listed in its :attr:`GrammarLints.unchecked`."""
         texts = list(texts)
-        joined = "\n\n".join(texts)
+        out = [GrammarLints() for _ in texts]
+        # (text index, offset of the piece in its text, piece): what Harper is handed.
+        pieces: list[tuple[int, int, str]] = []
+        for index, text in enumerate(texts):
+            spans = self.unchecked_spans(text)
+            if not spans:
+                pieces.append((index, 0, text))
+                continue
+            out[index].unchecked = tuple(spans)
+            position = 0
+            for start, end in [*spans, (len(text), len(text))]:
+                if start > position and text[position:start].strip():
+                    pieces.append((index, position, text[position:start]))
+                position = end
+        joined = "\n\n".join(piece for _, _, piece in pieces)
         bounds = []
         offset = 0
-        for t in texts:
-            bounds.append((offset, offset + len(t)))
-            offset += len(t) + 2
-        out: list[list[GrammarHit]] = [[] for _ in texts]
-        index = 0
-        for hit in self.check(joined):
-            while index < len(bounds) and hit.start >= bounds[index][1] + 2:
-                index += 1
-            if index >= len(bounds):
+        for _, _, piece in pieces:
+            bounds.append((offset, offset + len(piece)))
+            offset += len(piece) + 2
+        position = 0
+        for hit in self._lint(joined) if pieces else ():
+            while position < len(bounds) and hit.start >= bounds[position][1] + 2:
+                position += 1
+            if position >= len(bounds):
                 break
-            start, end = bounds[index]
+            start, end = bounds[position]
             if hit.start >= start and hit.end <= end:
+                index, shift, _ = pieces[position]
                 out[index].append(
-                    GrammarHit(hit.start - start, hit.end - start, hit.rule, hit.category, hit.severity,
-                               hit.message, hit.suggestion, hit.replacement)
+                    GrammarHit(hit.start - start + shift, hit.end - start + shift, hit.rule, hit.category,
+                               hit.severity, hit.message, hit.suggestion, hit.replacement)
                 )
+        for lints in out:
+            lints.sort(key=lambda h: (h.start, h.end))
         return out
 
     def _to_hit(self, rule: str, lint: Any) -> GrammarHit | None:
