@@ -30,11 +30,26 @@ DEFAULTS: dict[str, Any] = {
     "AUTO_MIGRATE": True,
     # Largest request body in bytes; bigger ones get 413 (Flask's own setting).
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
-    # Per-key rate limit (flask-limiter syntax, e.g. "600/minute;20/second"), in-memory, per worker process.
+    # Per-key rate limit (flask-limiter syntax, e.g. "600/minute;20/second"), counted across the workers.
     "RATE_LIMIT": "600/minute",
     "RATE_LIMIT_ENABLED": True,
     # Run the Harper grammar checker unless a request says options.grammar=false.
     "GRAMMAR": True,
+    # Work limits (audit.limits; reported by GET /v1/health and the OpenAPI document): the longest
+    # `text` (and `source`) of one audit in characters (413 text_too_long past it); the longest
+    # sentence, and token, handed to Harper (longer ones are checked without it: grammar_skipped);
+    # the seconds one audit may take (503 time_limit_exceeded past it).
+    "MAX_TEXT_CHARS": 100_000,
+    "GRAMMAR_MAX_SENTENCE_CHARS": 2_000,
+    "GRAMMAR_MAX_TOKEN_CHARS": 200,
+    "TIME_LIMIT_SECONDS": 30.0,
+    # Where the rate limiter keeps its counters, shared by every worker of the server: None = an
+    # SQLite file <instance>/ratelimit.db (no daemon needed); or any `limits` storage URI
+    # ("memory://" per process, "memcached://host:11211", "redis://host:6379").
+    "RATE_LIMIT_STORAGE_URI": None,
+    # Behind a reverse proxy: how many proxies to trust for X-Forwarded-For / X-Forwarded-Proto
+    # (werkzeug ProxyFix; 0 = none), so request.is_secure and the client address are the client's.
+    "PROXY_FIX": 0,
     # Build and warm the default auditor in create_app (mt-audit serve does it per worker instead).
     "WARM_ON_START": False,
     # How many distinct auditors (pair x glossaries x options) a process keeps.

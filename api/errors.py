@@ -13,6 +13,7 @@ from flask import Flask, Response, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
 from audit.errors import AuditError, ConfigError, GlossaryError, InputError
+from audit.limits import TextTooLong, TimeLimitExceeded
 
 #: Status -> error code for errors raised by Flask/Werkzeug itself.
 HTTP_CODES = {
@@ -75,6 +76,15 @@ def error_response(
 def from_audit_error(exc: AuditError, field_prefix: str = "") -> ApiError:
     """Map a library error onto a 422 naming the request field."""
     field = exc.field
+    if isinstance(exc, TextTooLong):
+        name = f"{field_prefix}{field}" if field else "text"
+        return ApiError(413, "text_too_long",
+                        f"{exc.length} characters, over this server's limit of {exc.limit} (MT_AUDIT_MAX_TEXT_CHARS); "
+                        "split the text into several requests", name)
+    if isinstance(exc, TimeLimitExceeded):
+        return ApiError(503, "time_limit_exceeded",
+                        f"the audit took longer than this server's limit of {exc.seconds:g} s "
+                        "(MT_AUDIT_TIME_LIMIT_SECONDS) and was stopped; send a shorter text", "text")
     if isinstance(exc, ConfigError):
         if field in LANGUAGE_FIELDS:
             return ApiError(422, "unsupported_language_pair", exc.message, field)

@@ -15,6 +15,8 @@ from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 
 from audit.config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG
+from audit.errors import ConfigError
+from audit.limits import Limits
 from audit.pipeline import Auditor
 
 from .auth import KeyStore
@@ -24,11 +26,37 @@ from .storage import Database
 
 
 def rate_limit_key() -> str:
-    """Per API key when one was verified, else per client address."""
+    """Per API key when one was verified, else per client address. The editors' review pages
+    (``/review/``, session login) count apart from keyless or bad-key API requests, so a flood of
+    bad keys from one address does not lock everyone behind it out of ``/review/login``."""
     principal = g.get("principal")
     if principal is not None:
         return f"key:{principal.key_id}"
-    return f"addr:{request.remote_addr or 'unknown'}"
+    address = request.remote_addr or "unknown"
+    if request.blueprint == "review" or request.path.startswith("/review"):
+        return f"review:{address}"
+    return f"addr:{address}"
+
+
+def rate_limit_storage_uri(app: Flask) -> str:
+    """``RATE_LIMIT_STORAGE_URI``, else an SQLite file in the instance folder (shared by the workers)."""
+    uri = app.config.get("RATE_LIMIT_STORAGE_URI")
+    if uri:
+        return str(uri)
+    from . import ratelimit  # noqa: F401 - registers the sqlite:// storage with limits
+
+    return f"sqlite://{(Path(app.instance_path) / 'ratelimit.db').resolve()}"
+
+
+def limits_from_config(config: Any) -> Limits:
+    """The work limits of MAX_TEXT_CHARS, GRAMMAR_MAX_SENTENCE_CHARS, GRAMMAR_MAX_TOKEN_CHARS and
+    TIME_LIMIT_SECONDS; a bad value stops the app at start, naming the setting."""
+    names = {"max_text_chars": "MAX_TEXT_CHARS", "grammar_max_sentence_chars": "GRAMMAR_MAX_SENTENCE_CHARS",
+             "grammar_max_token_chars": "GRAMMAR_MAX_TOKEN_CHARS", "time_limit_seconds": "TIME_LIMIT_SECONDS"}
+    try:
+        return Limits(**{field: config[name] for field, name in names.items()})
+    except ConfigError as exc:
+        raise ValueError(f"MT_AUDIT_{names.get(exc.field or '', exc.field)}: {exc.message}") from None
 
 
 class MtAudit:
@@ -45,6 +73,7 @@ class MtAudit:
         self.glossaries = GlossaryService(self.db, config["GLOSSARY_DIR"], int(config["GLOSSARY_CACHE_SIZE"]))
         self.auditors = AuditorRegistry(int(config["AUDITOR_CACHE_SIZE"]))
         self.grammar_default = bool(config["GRAMMAR"])
+        self.limits = limits_from_config(config)
         self.jobs = JobService(
             config["JOBS_DIR"] or Path(app.instance_path) / "jobs",
             max_upload_bytes=int(config["MAX_CONTENT_LENGTH"] or 2 * 1024**3),
@@ -56,7 +85,7 @@ class MtAudit:
             rate_limit_key,
             # One budget per key across every endpoint (application-wide, not per route).
             application_limits=[lambda: str(current_app.config["RATE_LIMIT"])],
-            storage_uri="memory://",
+            storage_uri=rate_limit_storage_uri(app),
             headers_enabled=True,
             strategy="fixed-window",
             enabled=bool(config["RATE_LIMIT_ENABLED"]),
@@ -99,12 +128,22 @@ class MtAudit:
             grammar_default=self.grammar_default,
         )
         if key == self.default_key:  # built lazily (flask run): pin it, the app is then ready
-            return self.auditors.pin(key, lambda: loaded)
-        return self.auditors.get(key, lambda: loaded)
+            return self._limited(self.auditors.pin(key, lambda: loaded))
+        return self._limited(self.auditors.get(key, lambda: loaded))
+
+    def _limited(self, auditor: Auditor) -> Auditor:
+        """Give the auditor's grammar checker this server's limits (GRAMMAR_MAX_*; audit.limits)."""
+        from audit.checkers.harper import HarperChecker
+
+        harper = auditor.chain.find(HarperChecker)
+        if isinstance(harper, HarperChecker):
+            harper.grammar.max_sentence_chars = self.limits.grammar_max_sentence_chars
+            harper.grammar.max_token_chars = self.limits.grammar_max_token_chars
+        return auditor
 
     def warm_default(self) -> Auditor:
         """Build and warm the default auditor (readiness); ``mt-audit serve`` calls it per worker."""
-        return self.auditors.pin(self.default_key, self.glossaries.builtin_loaded)
+        return self._limited(self.auditors.pin(self.default_key, self.glossaries.builtin_loaded))
 
     @property
     def ready(self) -> bool:

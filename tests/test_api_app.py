@@ -52,7 +52,10 @@ def test_database_is_migrated_to_head_in_wal_mode(app):
 
 def test_health_reports_liveness_readiness_and_database(app, client):
     body = client.get("/v1/health").get_json()
-    assert body == {"status": "ok", "ready": False, "version": body["version"], "database": "ok"}
+    assert body == {"status": "ok", "ready": False, "version": body["version"], "database": "ok",
+                    "limits": {"max_text_chars": 100_000, "grammar_max_sentence_chars": 2_000,
+                               "grammar_max_token_chars": 200, "time_limit_seconds": 30.0,
+                               "max_content_length": 5 * 1024 * 1024}}
     not_ready = client.get("/v1/health/ready")
     assert (not_ready.status_code, not_ready.get_json()["ready"]) == (503, False)
     app.extensions["mt_audit"].warm_default()

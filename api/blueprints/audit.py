@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from audit.config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, ModelsConfig
 from audit.errors import ConfigError
+from audit.limits import deadline
 
 from ..auth import require_role
 from ..errors import ApiError, from_audit_error
@@ -54,6 +55,10 @@ def _with_models(options: dict[str, Any]) -> dict[str, Any]:
 @require_role("translator")
 def audit() -> Response:
     body = json_body("AuditRequest")
+    limits = services().limits
+    limits.check_text(body["text"], "text")  # 413 text_too_long (MT_AUDIT_MAX_TEXT_CHARS)
+    if body.get("source"):
+        limits.check_text(body["source"], "source")
     src = body.get("src_lang", DEFAULT_SRC_LANG)
     options = _with_models(body.get("options", {}))
     try:
@@ -66,10 +71,12 @@ def audit() -> Response:
     except ConfigError as exc:
         raise from_audit_error(exc, field_prefix="options.") from None
     source = body.get("source")
-    if source and hasattr(auditor, "audit_pair"):  # the source-aware checks (audit/source)
-        result = auditor.audit_pair(source, body["text"], name="text")
-    else:
-        result = auditor.audit(body["text"], name="text")
+    # The work stops at the next sentence once MT_AUDIT_TIME_LIMIT_SECONDS have passed (503 time_limit_exceeded).
+    with deadline(limits.time_limit_seconds):
+        if source and hasattr(auditor, "audit_pair"):  # the source-aware checks (audit/source)
+            result = auditor.audit_pair(source, body["text"], name="text")
+        else:
+            result = auditor.audit(body["text"], name="text")
     out = result.to_dict()
     if body.get("store"):
         from ..auth import current_principal

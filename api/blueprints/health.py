@@ -28,6 +28,8 @@ def _health() -> dict[str, Any]:
         "ready": ext.ready and database == "ok",
         "version": __version__,
         "database": database,
+        # The work limits this server enforces (MT_AUDIT_MAX_TEXT_CHARS ...; audit.limits).
+        "limits": {**ext.limits.to_dict(), "max_content_length": current_app.config.get("MAX_CONTENT_LENGTH")},
     }
 
 
