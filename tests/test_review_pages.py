@@ -119,7 +119,9 @@ def test_two_editors_stale_save_is_409(app, doc, segments, make_user, review_log
     stale = post_decision(bob, doc, seg.id, "reject", seg.version, tb)
     assert stale.status_code == 409
     error = stale.get_json()["error"]
-    assert error["code"] == "conflict" and "changed by someone else" in error["message"]
+    assert error["code"] == "conflict" and "changed by alice" in error["message"]
+    assert error["current"]["decided_by"] == "alice" and error["current"]["text"] == "Alice wins."
+    assert "Alice wins." in error["html"]  # the page shows theirs beside yours
     assert error["current"]["final_text"] == "Alice wins."
     bad = post_decision(alice, doc, seg.id, "edit", seg.version + 1, ta, "   ")
     assert bad.status_code == 422

@@ -86,6 +86,14 @@ class GlossaryRecord(Base):
 # --- review: users, stored audits, editor decisions ---------------------------------------------
 #: Editor decisions on a segment; ``undo`` rows record that the previous decision was taken back.
 DECISIONS = ("accept", "edit", "reject", "undo")
+#: Why an editor rejected a proposal: code -> label (the page's short list; ``other`` needs a text).
+REJECT_REASONS = {
+    "not-an-error": "Not an error (false alarm)",
+    "wrong-fix": "The proposed fix is wrong",
+    "style": "Style or house preference",
+    "meaning": "The fix changes the meaning",
+    "other": "Other (say why)",
+}
 #: Review state of a segment: ``open`` until an editor decides.
 SEGMENT_STATES = ("open", "accepted", "edited", "rejected")
 

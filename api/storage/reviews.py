@@ -9,12 +9,12 @@
 from __future__ import annotations
 
 import uuid
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from rapidfuzz.distance import Levenshtein
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -23,7 +23,9 @@ from audit.scoring import EditScorer, tokenizer_for
 
 from .db import Database
 from .models import (
+    REJECT_REASONS,
     ROLES,
+    Comment,
     Document,
     FlagRecord,
     ProposalRecord,
@@ -32,26 +34,45 @@ from .models import (
     User,
     utcnow,
 )
+from .review_exports import aligned_source, final_text, segment_target, to_tmx, to_xliff, to_xliff12
+
+__all__ = ["aligned_source", "final_text", "segment_target", "to_tmx", "to_xliff", "to_xliff12"]
 
 #: Segment status after each decision.
 STATUS_AFTER = {"accept": "accepted", "edit": "edited", "reject": "rejected"}
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:2.0"
 MIN_PASSWORD = 8
+#: Limits: one sentence's edit (at least this many characters, or twice the MT's length), a reason's
+#: free text, one comment, and the comments of one sentence.
+MAX_EDIT_CHARS = 2000
+MAX_REASON_CHARS = 500
+MAX_COMMENT_CHARS = 2000
+MAX_COMMENTS = 200
+#: The one character-score definition, for sentences and document totals alike (said on the page).
+CHAR_SCORE_DEFINITION = (
+    "character edit ratio = Levenshtein distance ÷ length of the longer text (MT or final); "
+    "document totals sum both over the sentences"
+)
 
 
 class Conflict(Exception):
     """The segment changed since the editor loaded it (another editor saved first)."""
 
-    def __init__(self, segment: SegmentRecord) -> None:
+    def __init__(self, segment: SegmentRecord, decided_by: str | None = None) -> None:
         super().__init__(
-            f"sentence {segment.position + 1} was changed by someone else since you loaded it (now version "
-            f"{segment.version}, {segment.status}); your change was not saved: reload to see theirs"
+            f"sentence {segment.position + 1} was changed by {decided_by or 'someone else'} since you loaded it "
+            f"(now version {segment.version}, {segment.status}); your change was not saved: take theirs, keep "
+            "yours or merge the two"
         )
         self.current = {
             "id": segment.id,
             "version": segment.version,
             "status": segment.status,
             "final_text": segment.final_text,
+            "text": segment.final_text if segment.final_text is not None else segment.mt_text,
+            "decided_by": decided_by,
+            "reason": segment.reason,
+            "reason_text": segment.reason_text,
         }
 
 
@@ -114,8 +135,13 @@ def store_audit(
     name: str = "text",
     submitter_key_id: int | None = None,
     submitter_user_id: int | None = None,
+    project: str | None = None,
 ) -> str:
-    """Store one audit; returns the new document id."""
+    """Store one audit; returns the new document id.
+
+    With a source, each sentence keeps the offsets of its aligned source sentence(s) (length-based
+    alignment, widened to hold the source evidence of its source-aware flags)."""
+    segments = list(segments)
     doc_id = uuid.uuid4().hex
     document = Document(
         id=doc_id,
@@ -128,10 +154,14 @@ def store_audit(
         summary=summary,
         submitter_key_id=submitter_key_id,
         submitter_user_id=submitter_user_id,
+        project=(project or "").strip()[:100] or None,
         created_at=utcnow(),
     )
+    spans = source_spans(source, segments, src_lang, tgt_lang) if source else {}
+    scorer = _scorer(tgt_lang)
     for position, result in enumerate(segments):
         seg = result.segment
+        source_span = spans.get(position)
         record = SegmentRecord(
             position=position,
             paragraph=seg.paragraph,
@@ -140,6 +170,8 @@ def store_audit(
             mt_text=seg.text,
             status="open",
             version=1,
+            source_start=source_span[0] if source_span else None,
+            source_end=source_span[1] if source_span else None,
         )
         for flag in result.flags:
             record.flags.append(
@@ -154,16 +186,22 @@ def store_audit(
                     message=flag.message,
                     suggestion=flag.suggestion,
                     replacement=flag.replacement,
+                    source_start=flag.source_start,
+                    source_end=flag.source_end,
                 )
             )
         if result.proposal is not None:
             edit = result.proposal.edit
+            stats = edit_stats(scorer, seg.text, result.proposal.text)
             record.proposal = ProposalRecord(
                 text=result.proposal.text,
                 origin=list(result.proposal.origin),
                 char_distance=edit.char_distance,
                 char_ratio=edit.char_ratio,
                 ter=edit.ter,
+                char_base=stats.char_base,
+                ter_edits=stats.ter_edits,
+                ter_words=stats.ter_words,
             )
         document.segments.append(record)
     with db.session() as session:
@@ -179,6 +217,7 @@ def load_document(session: Session, doc_id: str) -> Document | None:
         .options(
             selectinload(Document.segments).selectinload(SegmentRecord.flags),
             selectinload(Document.segments).selectinload(SegmentRecord.proposal),
+            selectinload(Document.segments).selectinload(SegmentRecord.comments),
         )
     ).first()
 
@@ -254,43 +293,167 @@ def queue(
     ]
 
 
-# --- deciding -------------------------------------------------------------------------------------
+# --- aligned source, edit statistics -------------------------------------------------------------------
+def source_spans(
+    source: str, results: Sequence[SegmentResult], src_lang: str | None, tgt_lang: str
+) -> dict[int, tuple[int, int]]:
+    """Each sentence's aligned source span (offsets into ``source``), by sentence position.
+
+    Length-based alignment (no model), then widened to the source sentences that hold the source
+    evidence of the sentence's source-aware flags, so a highlighted source span is always shown."""
+    from audit.source.align import Sentence, align
+    from audit.source.checks import EXPECTED_CHAR_RATIO, split_sentences
+    from audit.source.embed import LengthOnly
+
+    src = split_sentences(source, src_lang)
+    if not src or not results:
+        return {}
+    tgt = [Sentence(r.segment.start, r.segment.end, r.segment.text) for r in results]
+    ratio = EXPECTED_CHAR_RATIO.get(src_lang or "", 1.0) if tgt_lang == "en" else None
+    spans: dict[int, tuple[int, int]] = {}
+    for pair in align(src, tgt, LengthOnly(), ratio=ratio):
+        if pair.source_ids and pair.target_ids:
+            for index in pair.target_ids:
+                spans[index] = (pair.source_start, pair.source_end)
+    for index, result in enumerate(results):
+        for flag in result.flags:
+            if flag.source_start is None or flag.source_end is None:
+                continue
+            covering = [s for s in src if s.start < max(flag.source_end, flag.source_start + 1)
+                        and s.end > flag.source_start]
+            lo = min([flag.source_start, *(s.start for s in covering)])
+            hi = max([flag.source_end, *(s.end for s in covering)])
+            old = spans.get(index)
+            spans[index] = (min(lo, old[0]), max(hi, old[1])) if old else (lo, hi)
+    return spans
+
+
+@dataclass(frozen=True, slots=True)
+class EditStats:
+    """One sentence's edit, with the sums the document totals are made of."""
+
+    char_distance: int
+    char_base: int
+    char_ratio: float
+    ter: float
+    ter_edits: float
+    ter_words: float
+
+
 def _scorer(tgt_lang: str) -> EditScorer:
     return EditScorer(tokenize=tokenizer_for(tgt_lang))
+
+
+def edit_stats(scorer: EditScorer, mt: str, final: str) -> EditStats:
+    """Character Levenshtein over the longer text, and TER's edits and reference words (MT -> final)."""
+    distance = Levenshtein.distance(mt, final)
+    base = max(len(mt), len(final))
+    ter = scorer.ter.sentence_score(mt, [final])
+    return EditStats(
+        char_distance=distance,
+        char_base=base,
+        char_ratio=distance / base if base else 0.0,
+        ter=0.0 if mt == final else float(ter.score),
+        ter_edits=float(ter.num_edits),
+        ter_words=float(ter.ref_length),
+    )
+
+
+def team_of(document: Document) -> str:
+    """The team whose decisions tune the rules: the named project, else the submitting API key."""
+    if document.project:
+        return f"project:{document.project}"
+    if document.submitter_key_id is not None:
+        return f"key:{document.submitter_key_id}"
+    return "default"
+
+
+def edit_limit(mt_text: str, floor: int = MAX_EDIT_CHARS) -> int:
+    """The most characters one sentence's edit may have: ``floor``, or twice the MT when longer."""
+    return max(floor, 2 * len(mt_text))
+
+
+# --- deciding -------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What an editor asks for: ``accept``, ``edit`` (with ``text``), ``reject`` (with a reason) or ``undo``."""
+
+    decision: str
+    version: int
+    text: str | None = None
+    reason: str | None = None
+    reason_text: str | None = None
+
+    def check(self, mt_text: str, max_edit_chars: int = MAX_EDIT_CHARS) -> None:
+        if self.decision not in (*STATUS_AFTER, "undo"):
+            raise ReviewError(f"unknown decision {self.decision!r} (accept, edit, reject, undo)")
+        if self.decision == "edit":
+            if self.text is None or not self.text.strip():
+                raise ReviewError("an edit needs the new text")
+            limit = edit_limit(mt_text, max_edit_chars)
+            if len(self.text) > limit:
+                raise ReviewError(
+                    f"the edit is too long: {len(self.text):,} characters, and one sentence's edit may have at "
+                    f"most {limit:,}; split long text over its sentences"
+                )
+        if self.decision != "reject" and (self.reason or self.reason_text):
+            raise ReviewError("a reason goes with a rejection only")
+        if self.reason is not None and self.reason not in REJECT_REASONS:
+            raise ReviewError(f"unknown reason {self.reason!r} (reasons: {', '.join(REJECT_REASONS)})")
+        if self.reason_text is not None and len(self.reason_text) > MAX_REASON_CHARS:
+            raise ReviewError(f"the reason's text may have at most {MAX_REASON_CHARS} characters")
+        if self.reason == "other" and not (self.reason_text or "").strip():
+            raise ReviewError("reason 'other' needs a few words saying why")
 
 
 def decide(
     db: Database,
     doc_id: str,
     segment_id: int,
-    decision: str,
-    version: int,
-    editor_id: int | None,
+    decision: str | Decision,
+    version: int | None = None,
+    editor_id: int | None = None,
     text: str | None = None,
+    max_edit_chars: int = MAX_EDIT_CHARS,
 ) -> SegmentRecord:
-    """Record ``decision`` on a segment seen at ``version``; committed before this returns.
+    """Record a decision on a segment seen at its ``version``; committed before this returns.
 
     ``accept`` takes the proposal (or the MT when there is none), ``edit`` takes ``text``,
-    ``reject`` keeps the MT, ``undo`` restores the state before the last decision.
-    Raises :class:`Conflict` when the segment's version is no longer ``version``.
+    ``reject`` keeps the MT (with an optional reason), ``undo`` restores the state before the last
+    decision. Raises :class:`Conflict` when the segment's version is no longer the one seen.
     """
-    if decision not in (*STATUS_AFTER, "undo"):
-        raise ReviewError(f"unknown decision {decision!r} (accept, edit, reject, undo)")
+    if not isinstance(decision, Decision):
+        if version is None:
+            raise ReviewError("the version of the sentence you saw is required")
+        decision = Decision(decision, version, text)
+    if decision.decision not in (*STATUS_AFTER, "undo"):
+        raise ReviewError(f"unknown decision {decision.decision!r} (accept, edit, reject, undo)")
     try:
-        _decide(db, doc_id, segment_id, decision, version, editor_id, text)
+        _decide(db, doc_id, segment_id, decision, editor_id, max_edit_chars)
     except _Lost:
         with db.session() as session:
             current = session.get(SegmentRecord, segment_id)
             if current is None:
                 raise ReviewError(f"no sentence {segment_id} in this document") from None
-            raise Conflict(current) from None
+            raise Conflict(current, _username(session, current.decided_by)) from None
     with db.session() as session:
-        fresh_segment = session.scalars(
-            select(SegmentRecord)
-            .where(SegmentRecord.id == segment_id)
-            .options(selectinload(SegmentRecord.flags), selectinload(SegmentRecord.proposal))
-        ).one()
-    return fresh_segment
+        return load_segment(session, segment_id)
+
+
+def load_segment(session: Session, segment_id: int) -> SegmentRecord:
+    return session.scalars(
+        select(SegmentRecord)
+        .where(SegmentRecord.id == segment_id)
+        .options(
+            selectinload(SegmentRecord.flags),
+            selectinload(SegmentRecord.proposal),
+            selectinload(SegmentRecord.comments),
+        )
+    ).one()
+
+
+def _username(session: Session, user_id: int | None) -> str | None:
+    return None if user_id is None else session.scalar(select(User.username).where(User.id == user_id))
 
 
 class _Lost(Exception):
@@ -298,7 +461,7 @@ class _Lost(Exception):
 
 
 def _decide(
-    db: Database, doc_id: str, segment_id: int, decision: str, version: int, editor_id: int | None, text: str | None
+    db: Database, doc_id: str, segment_id: int, wanted: Decision, editor_id: int | None, max_edit_chars: int
 ) -> None:
     with db.session() as session:
         segment = session.scalars(
@@ -308,54 +471,78 @@ def _decide(
         ).first()
         if segment is None:
             raise ReviewError(f"no sentence {segment_id} in this document")
-        if segment.version != version:
-            raise Conflict(segment)
-        tgt_lang = session.scalar(select(Document.tgt_lang).where(Document.id == doc_id)) or "en"
-        if decision == "undo":
-            status, final = _previous_state(session, segment)
-        elif decision == "accept":
+        wanted.check(segment.mt_text, max_edit_chars)
+        if segment.version != wanted.version:
+            raise Conflict(segment, _username(session, segment.decided_by))
+        document = session.get(Document, doc_id)
+        tgt_lang = document.tgt_lang if document else "en"
+        reason, reason_text = wanted.reason, (wanted.reason_text or "").strip() or None
+        if wanted.decision == "undo":
+            status, final, reason, reason_text = _previous_state(session, segment)
+        elif wanted.decision == "accept":
             status, final = "accepted", segment.proposal.text if segment.proposal else segment.mt_text
-        elif decision == "edit":
-            if text is None or not text.strip():
-                raise ReviewError("an edit needs the new text")
-            status, final = "edited", text.strip()
+        elif wanted.decision == "edit":
+            status, final = "edited", (wanted.text or "").strip()
         else:
             status, final = "rejected", segment.mt_text
-        effort = _scorer(tgt_lang).score(segment.mt_text, final) if final is not None else None
-        # Compare-and-set on the version: a concurrent save between our read and this write loses.
-        result = session.execute(
-            update(SegmentRecord)
-            .where(SegmentRecord.id == segment.id, SegmentRecord.version == version)
-            .values(
-                status=status,
-                final_text=final,
-                version=version + 1,
-                effort_char_distance=effort.char_distance if effort else None,
-                effort_char_ratio=effort.char_ratio if effort else None,
-                effort_ter=effort.ter if effort else None,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise _Lost
+        stats = edit_stats(_scorer(tgt_lang), segment.mt_text, final) if final is not None else None
+        _write_decision(session, segment, wanted, status, final, stats, (reason, reason_text), editor_id)
         session.add(
             Review(
                 segment_id=segment.id,
                 editor_id=editor_id,
-                decision=decision,
+                decision=wanted.decision,
                 final_text=final,
                 rules=sorted({f.rule for f in segment.flags}),
-                segment_version=version + 1,
-                char_distance=effort.char_distance if effort else None,
-                char_ratio=effort.char_ratio if effort else None,
-                ter=effort.ter if effort else None,
+                segment_version=wanted.version + 1,
+                char_distance=stats.char_distance if stats else None,
+                char_ratio=stats.char_ratio if stats else None,
+                ter=stats.ter if stats else None,
+                reason=reason,
+                reason_text=reason_text,
+                team=team_of(document) if document else None,
                 created_at=utcnow(),
             )
         )
 
 
-def _previous_state(session: Session, segment: SegmentRecord) -> tuple[str, str | None]:
-    """The status and text before the latest (non-undone) decision."""
+def _write_decision(
+    session: Session,
+    segment: SegmentRecord,
+    wanted: Decision,
+    status: str,
+    final: str | None,
+    stats: EditStats | None,
+    why: tuple[str | None, str | None],
+    editor_id: int | None,
+) -> None:
+    """Compare-and-set on the version: a concurrent save between our read and this write loses."""
+    result = session.execute(
+        update(SegmentRecord)
+        .where(SegmentRecord.id == segment.id, SegmentRecord.version == wanted.version)
+        .values(
+            status=status,
+            final_text=final,
+            version=wanted.version + 1,
+            effort_char_distance=stats.char_distance if stats else None,
+            effort_char_ratio=stats.char_ratio if stats else None,
+            effort_ter=stats.ter if stats else None,
+            effort_char_base=stats.char_base if stats else None,
+            effort_ter_edits=stats.ter_edits if stats else None,
+            effort_ter_words=stats.ter_words if stats else None,
+            decided_by=editor_id if status != "open" else None,
+            decided_at=utcnow() if status != "open" else None,
+            reason=why[0] if status == "rejected" else None,
+            reason_text=why[1] if status == "rejected" else None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise _Lost
+
+
+def _previous_state(session: Session, segment: SegmentRecord) -> tuple[str, str | None, str | None, str | None]:
+    """The status, text and rejection reason before the latest (non-undone) decision."""
     history = list(session.scalars(select(Review).where(Review.segment_id == segment.id).order_by(Review.id)))
     stack: list[Review] = []
     for review in history:
@@ -368,152 +555,150 @@ def _previous_state(session: Session, segment: SegmentRecord) -> tuple[str, str 
         raise ReviewError("nothing to undo for this sentence")
     stack.pop()
     if not stack:
-        return "open", None
+        return "open", None, None, None
     last = stack[-1]
-    return STATUS_AFTER[last.decision], last.final_text
+    return STATUS_AFTER[last.decision], last.final_text, last.reason, last.reason_text
 
 
-# --- totals and downloads --------------------------------------------------------------------------
-def _corpus_ter(tgt_lang: str, hypotheses: list[str], references: list[str]) -> float:
-    """Corpus TER (total edits over total reference words), not a mean of sentence TERs."""
-    if not hypotheses:
-        return 0.0
-    return float(_scorer(tgt_lang).ter.corpus_score(hypotheses, [references]).score)
+# --- comments ---------------------------------------------------------------------------------------
+def add_comment(db: Database, doc_id: str, segment_id: int, author_id: int | None, body: str) -> SegmentRecord:
+    """Append a comment to a sentence's thread; returns the sentence with its comments."""
+    body = body.strip()
+    if not body:
+        raise ReviewError("the comment is empty")
+    if len(body) > MAX_COMMENT_CHARS:
+        raise ReviewError(f"a comment may have at most {MAX_COMMENT_CHARS:,} characters (this one has {len(body):,})")
+    with db.session() as session:
+        found = session.scalar(
+            select(SegmentRecord.id).where(SegmentRecord.id == segment_id, SegmentRecord.document_id == doc_id)
+        )
+        if found is None:
+            raise ReviewError(f"no sentence {segment_id} in this document")
+        count = session.scalar(select(func.count()).select_from(Comment).where(Comment.segment_id == segment_id))
+        if (count or 0) >= MAX_COMMENTS:
+            raise ReviewError(f"this sentence has {MAX_COMMENTS} comments already, the most one sentence may have")
+        session.add(Comment(segment_id=segment_id, author_id=author_id, body=body, created_at=utcnow()))
+    with db.session() as session:
+        return load_segment(session, segment_id)
 
 
-def effort_totals(document: Document) -> dict[str, Any]:
-    """Document totals: the proposals' edit and the editors' real post-edit effort (decided sentences).
+def usernames(session: Session, segments: Iterable[SegmentRecord]) -> dict[int, str]:
+    """User id -> user name of those who decided or commented on ``segments``."""
+    ids = {s.decided_by for s in segments if s.decided_by is not None}
+    ids |= {c.author_id for s in segments for c in s.comments if c.author_id is not None}
+    if not ids:
+        return {}
+    return {row[0]: row[1] for row in session.execute(select(User.id, User.username).where(User.id.in_(ids)))}
 
-    Character ratios are total Levenshtein distance over total MT characters; TER is corpus TER.
-    """
-    decided = [s for s in document.segments if s.status != "open"]
-    mt_chars = sum(len(s.mt_text) for s in decided)
-    effort_chars = sum(s.effort_char_distance or 0 for s in decided)
-    proposals = [s for s in document.segments if s.proposal is not None]
-    proposal_mt_chars = sum(len(s.mt_text) for s in proposals)
-    proposal_chars = sum(s.proposal.char_distance for s in proposals if s.proposal)
+
+# --- totals ------------------------------------------------------------------------------------------
+def _totals(counts: dict[str, float]) -> dict[str, Any]:
+    """The totals dict from sums: character ratios are Σ distance / Σ longer length; TER is corpus TER
+    (Σ edits / Σ reference words), never a mean of sentence TERs."""
+
+    def ratio(part: float, whole: float, scale: float = 1.0, digits: int = 4) -> float:
+        return round(scale * part / whole, digits) if whole else 0.0
+
     return {
-        "decided": len(decided),
-        "segments": len(document.segments),
-        "flagged": sum(1 for s in document.segments if s.flags),
-        "flagged_decided": sum(1 for s in decided if s.flags),
-        "effort_char_distance": effort_chars,
-        "effort_char_ratio": round(effort_chars / mt_chars, 4) if mt_chars else 0.0,
-        "effort_ter": round(
-            _corpus_ter(document.tgt_lang, [s.mt_text for s in decided], [segment_target(s) for s in decided]), 2
-        ),
-        "proposal_char_distance": proposal_chars,
-        "proposal_char_ratio": round(proposal_chars / proposal_mt_chars, 4) if proposal_mt_chars else 0.0,
-        "proposal_ter": round(
-            _corpus_ter(
-                document.tgt_lang, [s.mt_text for s in proposals], [s.proposal.text for s in proposals if s.proposal]
-            ),
-            2,
-        ),
+        "decided": int(counts["decided"]),
+        "segments": int(counts["segments"]),
+        "flagged": int(counts["flagged"]),
+        "flagged_decided": int(counts["flagged_decided"]),
+        "effort_char_distance": int(counts["effort_chars"]),
+        "effort_char_ratio": ratio(counts["effort_chars"], counts["effort_base"]),
+        "effort_ter": ratio(counts["effort_edits"], counts["effort_words"], 100.0, 2),
+        "proposal_char_distance": int(counts["proposal_chars"]),
+        "proposal_char_ratio": ratio(counts["proposal_chars"], counts["proposal_base"]),
+        "proposal_ter": ratio(counts["proposal_edits"], counts["proposal_words"], 100.0, 2),
+        "char_definition": CHAR_SCORE_DEFINITION,
     }
 
 
-def segment_target(segment: SegmentRecord) -> str:
-    return segment.final_text if segment.final_text is not None else segment.mt_text
-
-
-def final_text(document: Document) -> str:
-    """The MT text with every sentence replaced by its reviewed text (layout kept)."""
-    out: list[str] = []
-    cursor = 0
-    for segment in sorted(document.segments, key=lambda s: s.start):
-        out.append(document.mt_text[cursor : segment.start])
-        out.append(segment_target(segment))
-        cursor = segment.end
-    out.append(document.mt_text[cursor:])
-    return "".join(out)
-
-
-def _paragraphs(text: str) -> list[str]:
-    return [line for line in text.splitlines() if line.strip()]
-
-
-def _final_paragraphs(document: Document) -> list[str]:
-    return _paragraphs(final_text(document))
-
-
-def aligned_source(document: Document) -> list[str] | None:
-    """Source paragraphs when they align line by line with the MT's non-empty lines."""
-    if not document.source_text:
-        return None
-    source = _paragraphs(document.source_text)
-    return source if len(source) == len(_paragraphs(document.mt_text)) else None
-
-
-XLIFF_STATE = {"open": "translated", "accepted": "reviewed", "edited": "reviewed", "rejected": "reviewed"}
-
-
-def to_xliff(document: Document) -> bytes:
-    """XLIFF 2.0: one unit per sentence; ``<source>`` is the aligned source paragraph (first sentence of
-    each paragraph) or empty, the MT is kept in a note (category ``mt``), ``<target>`` is the final text,
-    ``state``/``subState`` give the review decision."""
-    ET.register_namespace("", XLIFF_NS)
-    q = f"{{{XLIFF_NS}}}"
-    root = ET.Element(
-        f"{q}xliff", {"version": "2.0", "srcLang": document.src_lang or "und", "trgLang": document.tgt_lang}
-    )
-    file_el = ET.SubElement(root, f"{q}file", {"id": f"d{document.id}", "original": document.name})
-    source = aligned_source(document)
-    seen_paragraphs: set[int] = set()
-    # Paragraph index among non-empty lines, for alignment with the source.
-    para_rank = {p: i for i, p in enumerate(sorted({s.paragraph for s in document.segments}))}
-    for segment in document.segments:
-        unit = ET.SubElement(file_el, f"{q}unit", {"id": f"u{segment.position + 1}"})
-        notes = ET.SubElement(unit, f"{q}notes")
-        ET.SubElement(notes, f"{q}note", {"category": "mt"}).text = segment.mt_text
-        if segment.proposal is not None:
-            ET.SubElement(notes, f"{q}note", {"category": "proposal"}).text = segment.proposal.text
-        for flag in segment.flags:
-            ET.SubElement(
-                notes, f"{q}note", {"category": f"flag:{flag.severity}", "priority": "1"}
-            ).text = f"{flag.rule}: {flag.text} — {flag.message}"
-        attrs = {"id": f"s{segment.position + 1}", "state": XLIFF_STATE[segment.status]}
-        if segment.status != "open":
-            attrs["subState"] = f"mt-audit:{segment.status}"
-        seg_el = ET.SubElement(unit, f"{q}segment", attrs)
-        src_el = ET.SubElement(seg_el, f"{q}source")
-        rank = para_rank.get(segment.paragraph)
-        if source is not None and rank is not None and rank not in seen_paragraphs and rank < len(source):
-            src_el.text = source[rank]
-            seen_paragraphs.add(rank)
-        ET.SubElement(seg_el, f"{q}target").text = segment_target(segment)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
-
-
-def to_tmx(document: Document) -> bytes | None:
-    """TMX 1.4, one translation unit per paragraph (source line -> reviewed target line); None without source."""
-    source = aligned_source(document)
-    if source is None:
-        return None
-    from audit import __version__
-
-    root = ET.Element("tmx", {"version": "1.4"})
-    ET.SubElement(
-        root,
-        "header",
+def effort_totals(document: Document) -> dict[str, Any]:
+    """Document totals from a loaded document's stored per-sentence sums (nothing is rescored)."""
+    decided = [s for s in document.segments if s.status != "open"]
+    proposals = [s.proposal for s in document.segments if s.proposal is not None]
+    return _totals(
         {
-            "creationtool": "mt-audit",
-            "creationtoolversion": __version__,
-            "segtype": "paragraph",
-            "o-tmf": "mt-audit",
-            "adminlang": "en",
-            "srclang": document.src_lang or "und",
-            "datatype": "plaintext",
-        },
+            "segments": len(document.segments),
+            "decided": len(decided),
+            "flagged": sum(1 for s in document.segments if s.flags),
+            "flagged_decided": sum(1 for s in decided if s.flags),
+            "effort_chars": sum(s.effort_char_distance or 0 for s in decided),
+            "effort_base": sum(s.effort_char_base or 0 for s in decided),
+            "effort_edits": sum(s.effort_ter_edits or 0 for s in decided),
+            "effort_words": sum(s.effort_ter_words or 0 for s in decided),
+            "proposal_chars": sum(p.char_distance for p in proposals),
+            "proposal_base": sum(p.char_base or 0 for p in proposals),
+            "proposal_edits": sum(p.ter_edits or 0 for p in proposals),
+            "proposal_words": sum(p.ter_words or 0 for p in proposals),
+        }
     )
-    body = ET.SubElement(root, "body")
-    lang = "{http://www.w3.org/XML/1998/namespace}lang"
-    for src, tgt in zip(source, _final_paragraphs(document), strict=True):
-        tu = ET.SubElement(body, "tu")
-        for language, text in ((document.src_lang or "und", src), (document.tgt_lang, tgt)):
-            tuv = ET.SubElement(tu, "tuv", {lang: language})
-            ET.SubElement(tuv, "seg").text = text
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def document_totals(session: Session, doc_id: str) -> dict[str, Any]:
+    """The same totals as :func:`effort_totals` by two aggregate queries (what a decision answers with).
+
+    Rows stored before the per-sentence sums existed get them computed once, here."""
+    _fill_missing_sums(session, doc_id)
+    flagged = select(FlagRecord.id).where(FlagRecord.segment_id == SegmentRecord.id).exists()
+    decided = SegmentRecord.status != "open"
+    row = session.execute(
+        select(
+            func.count(),
+            func.sum(case((decided, 1), else_=0)),
+            func.sum(case((flagged, 1), else_=0)),
+            func.sum(case((and_(decided, flagged), 1), else_=0)),
+            func.sum(SegmentRecord.effort_char_distance),
+            func.sum(SegmentRecord.effort_char_base),
+            func.sum(SegmentRecord.effort_ter_edits),
+            func.sum(SegmentRecord.effort_ter_words),
+        ).where(SegmentRecord.document_id == doc_id)
+    ).one()
+    proposal = session.execute(
+        select(
+            func.sum(ProposalRecord.char_distance),
+            func.sum(ProposalRecord.char_base),
+            func.sum(ProposalRecord.ter_edits),
+            func.sum(ProposalRecord.ter_words),
+        )
+        .join(SegmentRecord, SegmentRecord.id == ProposalRecord.segment_id)
+        .where(SegmentRecord.document_id == doc_id)
+    ).one()
+    names = ("segments", "decided", "flagged", "flagged_decided", "effort_chars", "effort_base", "effort_edits",
+             "effort_words", "proposal_chars", "proposal_base", "proposal_edits", "proposal_words")
+    return _totals({name: float(value or 0) for name, value in zip(names, (*row, *proposal), strict=True)})
+
+
+def _fill_missing_sums(session: Session, doc_id: str) -> None:
+    missing_effort = list(
+        session.scalars(
+            select(SegmentRecord).where(
+                SegmentRecord.document_id == doc_id,
+                SegmentRecord.status != "open",
+                SegmentRecord.effort_ter_words.is_(None),
+            )
+        )
+    )
+    missing_proposals = list(
+        session.scalars(
+            select(ProposalRecord)
+            .join(SegmentRecord, SegmentRecord.id == ProposalRecord.segment_id)
+            .where(SegmentRecord.document_id == doc_id, ProposalRecord.ter_words.is_(None))
+            .options(selectinload(ProposalRecord.segment))
+        )
+    )
+    if not missing_effort and not missing_proposals:
+        return
+    scorer = _scorer(session.scalar(select(Document.tgt_lang).where(Document.id == doc_id)) or "en")
+    for segment in missing_effort:
+        stats = edit_stats(scorer, segment.mt_text, segment_target(segment))
+        segment.effort_char_base, segment.effort_ter_edits = stats.char_base, stats.ter_edits
+        segment.effort_ter_words = stats.ter_words
+    for record in missing_proposals:
+        stats = edit_stats(scorer, record.segment.mt_text, record.text)
+        record.char_base, record.ter_edits, record.ter_words = stats.char_base, stats.ter_edits, stats.ter_words
+    session.flush()
 
 
 def decisions_by_rule(session: Session) -> dict[str, dict[str, int]]:
@@ -530,3 +715,4 @@ def decisions_by_rule(session: Session) -> dict[str, dict[str, int]]:
         decision = {v: k for k, v in STATUS_AFTER.items()}[status]
         out.setdefault(rule, {})[decision] = count
     return out
+

@@ -1,0 +1,163 @@
+"""Learning from editors' decisions: each rule's figures over its last N decisions, and its state.
+
+Pure functions over ``(rule, decision)`` sequences (no database, no Flask): the review server
+computes a team's rule states from its stored decisions, the rules page shows them, and
+``mt-audit eval --replay-decisions`` replays stored decisions through them.
+
+A flag is *rejected* when the editor kept the MT; *accepted* or *edited* means the flag was right
+(the edit says its proposal was not). Over a rule's last ``window`` decisions, with at least
+``min_decisions``:
+
+* reject share >= ``off_at``: the rule is switched **off** for the team;
+* else reject share >= ``lower_at``: its severity is **lowered** one step;
+* edited share of its right flags >= ``edit_at`` (with ``min_decisions`` right flags): it stops
+  **proposing** (its flags still explain, with no replacement).
+
+An editor's override (``on``/``off``) wins over all of this; ``auto`` follows the figures.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+DECIDED = ("accept", "edit", "reject")
+LOWER = {"critical": "major", "major": "minor", "minor": "minor"}
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    window: int = 50
+    min_decisions: int = 10
+    lower_at: float = 0.6
+    off_at: float = 0.8
+    edit_at: float = 0.6
+
+    def check(self) -> Thresholds:
+        if not 1 <= self.min_decisions <= self.window <= 10_000:
+            raise ValueError("thresholds: need 1 <= min_decisions <= window <= 10000")
+        for name in ("lower_at", "off_at", "edit_at"):
+            if not 0.0 < getattr(self, name) <= 1.0:
+                raise ValueError(f"thresholds: {name} must be in (0, 1]")
+        if self.lower_at > self.off_at:
+            raise ValueError("thresholds: lower_at must not exceed off_at")
+        return self
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any] | None) -> Thresholds:
+        """From a config mapping (unknown keys refused, so a typo is not silently ignored)."""
+        values = dict(values or {})
+        unknown = set(values) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"thresholds: unknown setting(s) {', '.join(sorted(unknown))}")
+        try:
+            typed = {k: (int(v) if k in ("window", "min_decisions") else float(v)) for k, v in values.items()}
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"thresholds: {exc}") from None
+        return cls(**typed).check()
+
+
+@dataclass(slots=True)
+class RuleFigures:
+    """One rule's last decisions and what follows from them."""
+
+    rule: str
+    recent: deque[str] = field(default_factory=deque)
+    total: int = 0
+
+    def add(self, decision: str, window: int) -> None:
+        self.recent.append(decision)
+        self.total += 1
+        while len(self.recent) > window:
+            self.recent.popleft()
+
+    def counts(self) -> dict[str, int]:
+        return {d: sum(1 for x in self.recent if x == d) for d in DECIDED}
+
+
+@dataclass(frozen=True, slots=True)
+class RuleState:
+    rule: str
+    decisions: int
+    accepted: int
+    edited: int
+    rejected: int
+    acceptance: float | None
+    state: str  # "on", "lowered", "off"
+    proposes: bool
+    learnt: str  # the state the figures alone give
+    override: str = "auto"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+
+
+def learnt_state(counts: Mapping[str, int], thresholds: Thresholds) -> tuple[str, bool]:
+    """(``on``/``lowered``/``off``, proposes) from one rule's recent counts."""
+    n = sum(counts.get(d, 0) for d in DECIDED)
+    right = counts.get("accept", 0) + counts.get("edit", 0)
+    state = "on"
+    if n >= thresholds.min_decisions:
+        share = counts.get("reject", 0) / n
+        if share >= thresholds.off_at:
+            state = "off"
+        elif share >= thresholds.lower_at:
+            state = "lowered"
+    proposes = not (right >= thresholds.min_decisions and counts.get("edit", 0) / right >= thresholds.edit_at)
+    return state, proposes
+
+
+def rule_state(figures: RuleFigures, thresholds: Thresholds, override: str = "auto") -> RuleState:
+    counts = figures.counts()
+    n = sum(counts.values())
+    learnt, proposes = learnt_state(counts, thresholds)
+    state = {"on": "on", "off": "off"}.get(override, learnt)
+    return RuleState(
+        rule=figures.rule,
+        decisions=n,
+        accepted=counts["accept"],
+        edited=counts["edit"],
+        rejected=counts["reject"],
+        acceptance=round((counts["accept"] + counts["edit"]) / n, 4) if n else None,
+        state=state,
+        proposes=proposes or override == "on",
+        learnt=learnt,
+        override=override,
+    )
+
+
+def rule_states(
+    decisions: Iterable[tuple[str, str]],
+    thresholds: Thresholds | None = None,
+    overrides: Mapping[str, str] | None = None,
+) -> dict[str, RuleState]:
+    """Each rule's state from its decisions in time order (``(rule, accept|edit|reject)``)."""
+    thresholds = thresholds or Thresholds()
+    figures: dict[str, RuleFigures] = {}
+    for rule, decision in decisions:
+        if decision in DECIDED:
+            figures.setdefault(rule, RuleFigures(rule)).add(decision, thresholds.window)
+    overrides = overrides or {}
+    for rule in overrides:
+        figures.setdefault(rule, RuleFigures(rule))
+    return {rule: rule_state(f, thresholds, overrides.get(rule, "auto")) for rule, f in sorted(figures.items())}
+
+
+def adjust_flag(flag: Any, state: RuleState | None) -> Any | None:
+    """A flag as the team's rule state has it: None when off, severity lowered, no replacement when
+    the rule no longer proposes. Works on :class:`audit.records.Flag` (frozen dataclass)."""
+    from dataclasses import replace
+
+    from .records import Severity
+
+    if state is None:
+        return flag
+    if state.state == "off":
+        return None
+    if state.state == "lowered":
+        flag = replace(flag, severity=Severity(LOWER[str(flag.severity.value)]))
+    if not state.proposes and flag.replacement is not None:
+        flag = replace(flag, replacement=None)
+    return flag
