@@ -136,8 +136,13 @@ class Glossary:
         return frozenset((e.src_lang, e.tgt_lang) for e in self.entries)
 
 
-def make_entry(row: dict[str, str], *, file: str, line: int, default_id: str) -> GlossaryEntry:
-    """Build and validate one entry from a row; raise GlossaryError naming the field."""
+def make_entry(row: dict[str, str], *, file: str, line: int, default_id: str,
+               default_src_lang: str | None = None) -> GlossaryEntry:
+    """Build and validate one entry from a row; raise GlossaryError naming the field.
+
+    An entry without ``src_lang`` takes ``default_src_lang`` when one is given. Without either, an
+    entry with a source term is refused (its language is never guessed) and one without is a
+    target-language entry for every source language (``src_lang`` ``""``)."""
 
     def get(name: str) -> str:
         return (row.get(name) or "").strip()
@@ -153,7 +158,12 @@ def make_entry(row: dict[str, str], *, file: str, line: int, default_id: str) ->
         raise fail("no preferred rendering", "preferred")
     category = get("category") or DEFAULT_CATEGORY
     if category not in KNOWN_CATEGORIES:
-        raise fail(f"unknown MQM category {category!r}", "category")
+        raise fail(f"unknown MQM category {category!r} (allowed: {', '.join(sorted(KNOWN_CATEGORIES))})",
+                   "category")
+    src_lang = get("src_lang").lower() or (default_src_lang or "")
+    if get("source_term") and not src_lang:
+        raise fail("a source term needs its language: add a src_lang column (zh, ru, de, fr...)"
+                   " or give the source language explicitly", "src_lang")
     try:
         severity = Severity.parse(get("severity")) if get("severity") else DEFAULT_SEVERITY
     except ValueError as exc:
@@ -169,8 +179,8 @@ def make_entry(row: dict[str, str], *, file: str, line: int, default_id: str) ->
         id=get("id") or default_id,
         deprecated=deprecated,
         preferred=preferred,
-        src_lang=get("src_lang") or "zh",
-        tgt_lang=get("tgt_lang") or "en",
+        src_lang=src_lang,
+        tgt_lang=get("tgt_lang").lower() or "en",
         source_term=get("source_term"),
         category=category,
         severity=severity,
@@ -184,7 +194,7 @@ def make_entry(row: dict[str, str], *, file: str, line: int, default_id: str) ->
     )
 
 
-def read_delimited(text: str, name: str, delimiter: str = ",") -> Glossary:
+def read_delimited(text: str, name: str, delimiter: str = ",", default_src_lang: str | None = None) -> Glossary:
     """Parse CSV (or TSV with ``delimiter='\\t'``) glossary text."""
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header = reader.fieldnames or []
@@ -208,7 +218,8 @@ def read_delimited(text: str, name: str, delimiter: str = ",") -> Glossary:
                 )
             if not any((v or "").strip() for v in row.values()):
                 continue
-            entry = make_entry(row, file=name, line=line, default_id=f"{stem}.{len(entries) + 1}")
+            entry = make_entry(row, file=name, line=line, default_id=f"{stem}.{len(entries) + 1}",
+                               default_src_lang=default_src_lang)
             if entry.id in seen:
                 raise GlossaryError(f"duplicate id {entry.id!r}", file=name, line=line, field="id")
             seen.add(entry.id)
@@ -234,6 +245,7 @@ _EXTRA_ADMIN = {
     "x-severity": "severity",
     "x-context": "context",
     "x-not-context": "not_context",
+    "x-src-lang": "src_lang",
 }
 
 
@@ -245,7 +257,7 @@ def _children(elem: ET.Element, *names: str) -> list[ET.Element]:
     return [c for c in elem if _local(c.tag) in names]
 
 
-def read_tbx(data: bytes | str, name: str) -> Glossary:
+def read_tbx(data: bytes | str, name: str, default_src_lang: str | None = None) -> Glossary:
     """Parse TBX-Basic (v2 martif or v3 tbx) with defusedxml."""
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import ParseError, fromstring
@@ -267,9 +279,14 @@ def read_tbx(data: bytes | str, name: str) -> Glossary:
         row = _tbx_concept_row(concept)
         row.setdefault("id", concept.get("id", ""))
         entries.append(
-            make_entry(row, file=name, line=position, default_id=f"{stem}.{len(entries) + 1}")
+            make_entry(row, file=name, line=position, default_id=f"{stem}.{len(entries) + 1}",
+                       default_src_lang=default_src_lang)
         )
     return Glossary(name=stem, entries=tuple(entries), path=name)
+
+
+def _lang_of(lang_set: ET.Element) -> str:
+    return (lang_set.get(_XML_LANG) or lang_set.get("lang") or "").split("-")[0].lower()
 
 
 def _tbx_concept_row(concept: ET.Element) -> dict[str, str]:
@@ -287,8 +304,13 @@ def _tbx_concept_row(concept: ET.Element) -> dict[str, str]:
     for child in concept:
         if _local(child.tag) == "note":
             notes.append((child.text or "").strip())
-    for lang_set in _children(concept, "langSet", "langSec"):
-        lang = (lang_set.get(_XML_LANG) or lang_set.get("lang") or "").split("-")[0].lower()
+    lang_sets = _children(concept, "langSet", "langSec")
+    # The target side is the langSet whose terms carry a status (preferred/admitted/deprecated);
+    # without any status, English is taken as the target.
+    rated = {_lang_of(ls) for ls in lang_sets
+             if any(_local(n.tag) == "termNote" and n.get("type") == "normativeAuthorization" for n in ls.iter())}
+    for lang_set in lang_sets:
+        lang = _lang_of(lang_set)
         for term_group in _children(lang_set, "tig", "ntig", "termSec"):
             term_elems = [t for t in term_group.iter() if _local(t.tag) == "term"]
             if not term_elems:
@@ -298,7 +320,7 @@ def _tbx_concept_row(concept: ET.Element) -> dict[str, str]:
             for note in term_group.iter():
                 if _local(note.tag) == "termNote" and note.get("type") == "normativeAuthorization":
                     status = (note.text or "").strip()
-            if lang == "en" or (status and lang != row.get("src_lang")):
+            if lang in rated if rated else lang == "en":
                 row["tgt_lang"] = lang
                 if status in ("deprecatedTerm", "supersededTerm"):
                     deprecated.append(term)
@@ -330,7 +352,9 @@ def write_tbx(glossary: Glossary) -> str:
         if entry.domain:
             ET.SubElement(concept, "descrip", {"type": "subjectField"}).text = entry.domain
         extras = {"x-mqm-category": entry.category, "x-severity": entry.severity.value,
-                  "x-context": entry.context, "x-not-context": entry.not_context}
+                  "x-context": entry.context, "x-not-context": entry.not_context,
+                  # With no source term there is no source langSet to carry the pair's source language.
+                  "x-src-lang": "" if entry.source_term else entry.src_lang}
         for kind, value in extras.items():
             if value:
                 ET.SubElement(concept, "admin", {"type": kind}).text = value
@@ -353,11 +377,12 @@ def write_tbx(glossary: Glossary) -> str:
 # --- files -------------------------------------------------------------------------
 
 
-def parse_glossary(data: bytes, name: str) -> Glossary:
-    """Parse glossary bytes by the file name's suffix (.csv, .tsv, .tbx)."""
+def parse_glossary(data: bytes, name: str, default_src_lang: str | None = None) -> Glossary:
+    """Parse glossary bytes by the file name's suffix (.csv, .tsv, .tbx); ``default_src_lang`` is
+    the source language of entries that do not name one (see :func:`make_entry`)."""
     suffix = Path(name).suffix.lower()
     if suffix == ".tbx":
-        return read_tbx(data, name)
+        return read_tbx(data, name, default_src_lang)
     if suffix not in (".csv", ".tsv"):
         raise GlossaryError(f"unknown glossary format {suffix or '(none)'}; use .csv, .tsv or .tbx", file=name)
     try:
@@ -365,16 +390,16 @@ def parse_glossary(data: bytes, name: str) -> Glossary:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise GlossaryError("invalid UTF-8", file=name, line=line, byte_offset=exc.start) from None
-    return read_delimited(text, name, "\t" if suffix == ".tsv" else ",")
+    return read_delimited(text, name, "\t" if suffix == ".tsv" else ",", default_src_lang)
 
 
-def load_glossary(path: str | Path) -> Glossary:
+def load_glossary(path: str | Path, default_src_lang: str | None = None) -> Glossary:
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise GlossaryError(f"cannot read glossary: {exc.strerror}", file=str(path)) from None
-    return parse_glossary(data, str(path))
+    return parse_glossary(data, str(path), default_src_lang)
 
 
 def save_glossary(glossary: Glossary, path: str | Path) -> None:
@@ -412,10 +437,23 @@ def merge(glossaries: Sequence[Glossary], name: str = "merged") -> Glossary:
 
 
 def for_pair(glossaries: Iterable[Glossary], src_lang: str | None, tgt_lang: str) -> list[GlossaryEntry]:
-    """Entries for one language pair (any source language when ``src_lang`` is None)."""
+    """Entries for one language pair (any source language when ``src_lang`` is None); entries
+    without a source language (``""``: target-language entries) serve every source language."""
     return [
         e
         for g in glossaries
         for e in g.entries
-        if e.tgt_lang == tgt_lang and (src_lang is None or e.src_lang == src_lang)
+        if e.tgt_lang == tgt_lang and (src_lang is None or e.src_lang in (src_lang, ""))
     ]
+
+
+def other_pairs(glossaries: Iterable[Glossary], src_lang: str | None, tgt_lang: str) -> dict[tuple[str, str], int]:
+    """How many entries each language pair other than ``src_lang``→``tgt_lang`` holds: the entries
+    :func:`for_pair` leaves out, to report rather than ignore silently."""
+    counts: dict[tuple[str, str], int] = {}
+    for glossary in glossaries:
+        for e in glossary.entries:
+            if not (e.tgt_lang == tgt_lang and (src_lang is None or e.src_lang in (src_lang, ""))):
+                key = (e.src_lang or "*", e.tgt_lang)
+                counts[key] = counts.get(key, 0) + 1
+    return counts

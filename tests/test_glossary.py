@@ -212,3 +212,67 @@ def test_a_second_preferred_tbx_term_is_kept_as_admitted():
     )
     (entry,) = read_tbx(tbx, "one.tbx").entries
     assert entry.preferred == "front-runner" and entry.admitted == ("pacesetter",)
+
+
+# --- round trip and language pairs (issue 14) -----------------------------------------------------
+def test_tbx_round_trip_keeps_the_pair_of_an_entry_without_source_term(tmp_path):
+    from audit.glossary import Glossary, GlossaryEntry, load_glossary, save_glossary
+
+    entries = (GlossaryEntry(id="r.1", deprecated=("on the territory of",), preferred="in", src_lang="ru"),
+               GlossaryEntry(id="z.1", deprecated=("电脑",), preferred="计算机", src_lang="en", tgt_lang="zh",
+                             source_term="computer"))
+    save_glossary(Glossary("g", entries), tmp_path / "g.tbx")
+    back = load_glossary(tmp_path / "g.tbx")
+    assert [(e.id, e.src_lang, e.tgt_lang, e.source_term) for e in back.entries] == [
+        ("r.1", "ru", "en", ""), ("z.1", "en", "zh", "computer")]
+    save_glossary(back, tmp_path / "g.csv")
+    again = load_glossary(tmp_path / "g.csv")
+    assert [(e.src_lang, e.tgt_lang) for e in again.entries] == [("ru", "en"), ("en", "zh")]
+
+
+def test_a_source_term_without_src_lang_is_refused_not_taken_for_chinese(tmp_path):
+    from audit.errors import GlossaryError
+    from audit.glossary import load_glossary
+
+    path = tmp_path / "terms.tsv"
+    path.write_text("source_term\tdeprecated\tpreferred\nна территории\ton the territory of\tin\n", encoding="utf-8")
+    with pytest.raises(GlossaryError, match="src_lang") as caught:
+        load_glossary(path)
+    assert caught.value.line == 2
+    (entry,) = load_glossary(path, default_src_lang="ru").entries
+    assert (entry.src_lang, entry.source_term) == ("ru", "на территории")
+
+
+def test_a_target_only_entry_serves_every_source_language(tmp_path):
+    from audit.glossary import for_pair, load_glossary, other_pairs
+
+    path = tmp_path / "mixed.csv"
+    path.write_text("src_lang,tgt_lang,deprecated,preferred\n,en,irregardless,regardless\nde,en,actual,current\n"
+                    "en,zh,电脑,计算机\n", encoding="utf-8")
+    loaded = load_glossary(path)
+    assert [e.deprecated[0] for e in for_pair([loaded], "fr", "en")] == ["irregardless"]
+    assert other_pairs([loaded], "fr", "en") == {("de", "en"): 1, ("en", "zh"): 1}
+
+
+def test_unknown_category_lists_the_allowed_ones(tmp_path):
+    from audit.errors import GlossaryError
+    from audit.glossary import load_glossary
+
+    path = tmp_path / "bad.csv"
+    path.write_text("src_lang,deprecated,preferred,category\nzh,a,b,Accuracy/Wrong\n", encoding="utf-8")
+    with pytest.raises(GlossaryError, match=r"allowed: Accuracy/Addition, .*Terminology/Inconsistent"):
+        load_glossary(path)
+
+
+def test_glossary_convert_asks_for_the_source_language(tmp_path):
+    from click.testing import CliRunner
+
+    from audit.cli import main
+
+    path = tmp_path / "terms.tsv"
+    path.write_text("source_term\tdeprecated\tpreferred\nна территории\ton the territory of\tin\n", encoding="utf-8")
+    refused = CliRunner().invoke(main, ["glossary", "convert", str(path), str(tmp_path / "out.tbx")])
+    assert refused.exit_code == 2 and "src_lang" in refused.output
+    done = CliRunner().invoke(main, ["glossary", "convert", str(path), str(tmp_path / "out.tbx"), "--src-lang", "ru"])
+    assert done.exit_code == 0, done.output
+    assert 'xml:lang="ru"' in (tmp_path / "out.tbx").read_text(encoding="utf-8")

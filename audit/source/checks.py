@@ -174,7 +174,11 @@ class SourceChecker:
             tgt = split_sentences(target, self.tgt_lang)
         else:
             tgt = [Sentence(s.start, s.end, s.text) for s in target_sentences]
-        embedder = self._embedder() if ("similarity" in self.checks or len(src) + len(tgt) > 2) else LengthOnly()
+        # Within a line the sentence lengths are evidence enough: embeddings are for the
+        # similarity check and for aligning a whole document (line counts differ).
+        by_lines = len(lines_of(src, source)) == len(lines_of(tgt, target)) >= 2
+        needs_vectors = "similarity" in self.checks or (not by_lines and len(src) + len(tgt) > 2)
+        embedder = self._embedder() if needs_vectors else LengthOnly()
         ratio = EXPECTED_CHAR_RATIO.get(self.src_lang or "", 1.0) if self.tgt_lang == "en" else None
         pairs, alignment = align_lines(src, tgt, source, target, embedder, ratio)
         flags: list[Flag] = []
