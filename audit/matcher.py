@@ -90,14 +90,21 @@ class GlossaryMatcher:
         for end_index, (length, variants) in self._automaton.iter(text):
             end = end_index + 1
             start = end - length
+            unspaced = False  # a CJK rendering between CJK characters: no spaces mark its words
             if start > 0:
                 before = text[start - 1]
                 if before.isalnum() or before == "_":
-                    continue
+                    if not (_is_cjk(before) and _is_cjk(text[start])):
+                        continue
+                    unspaced = True
             if end < size:
                 after = text[end]
                 if after.isalnum() or after == "_":
-                    continue
+                    if not (_is_cjk(after) and _is_cjk(text[end - 1])):
+                        continue
+                    unspaced = True
+            if unspaced and _cuts_a_word(sentence, start, end):
+                continue
             for variant in variants:
                 entry = entries[variant.entry]
                 if (entry.context_re is None and entry.not_context_re is None) or entry.applies_in(sentence):
@@ -109,6 +116,19 @@ class GlossaryMatcher:
 
 
 _Hit = tuple[int, int, GlossaryEntry, Variant]
+
+
+def _is_cjk(char: str) -> bool:
+    """Chinese characters and Japanese kana, which are written without spaces between words."""
+    return "\u3040" <= char <= "\u30ff" or "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+
+
+def _cuts_a_word(sentence: str, start: int, end: int) -> bool:
+    """Whether ``sentence[start:end]`` cuts through a word (jieba's segmentation of Chinese):
+    a CJK glossary rendering counts only as whole words (风口 "wind gap" is not inside 出风口 "air vent")."""
+    from .source.zh import crosses_words
+
+    return crosses_words(sentence, start, end)
 
 
 def _longest_first(hits: list[_Hit]) -> list[_Hit]:

@@ -9,6 +9,7 @@ the corrected sentence's words that an editor had to change.
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -32,6 +33,28 @@ TOKENIZER_BY_TARGET = {"zh": "zh", "ja": "ja-mecab", "ko": "ko-mecab"}
 FLORES200 = "flores200"
 #: Tokenizers of CJK targets: TER then needs sacrebleu's ``asian_support``.
 ASIAN_TOKENIZERS = frozenset({"zh", "ja-mecab", "ko-mecab", FLORES200})
+
+
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+
+
+def count_words(text: str) -> int:
+    """Words of ``text`` for the per-100-words MQM penalty: whitespace-separated tokens, except
+    runs of Chinese characters, which jieba segments into words (a word each, not the whole
+    sentence as one), and runs holding Japanese kana, counted by character (jieba does not
+    segment Japanese; a character per word is the usual CJK convention). Hangul is spaced
+    (eojeol) and counts by whitespace. Without jieba, Chinese counts by character too."""
+    if _CJK_RUN.search(text) is None:
+        return len(text.split())
+    from .source.zh import word_spans
+
+    words = sum(len(part.split()) for part in _CJK_RUN.split(text))
+    for m in _CJK_RUN.finditer(text):
+        run = m.group()
+        spans = () if _KANA.search(run) else word_spans(run)
+        words += len(spans) if spans else len(run)
+    return words
 
 
 def tokenizer_for(tgt_lang: str) -> str:
@@ -71,7 +94,10 @@ class EditScorer:
 
     @cached_property
     def ter(self) -> TER:
-        return TER(asian_support=self.tokenize in ASIAN_TOKENIZERS)
+        # sacrebleu splits CJK into characters only with normalized=True as well (its docs:
+        # "When asian_support is enabled, also normalizes specific Asian (CJK) character sequences").
+        asian = self.tokenize in ASIAN_TOKENIZERS
+        return TER(asian_support=asian, normalized=asian)
 
     def score(self, mt: str, corrected: str) -> EditScore:
         if mt == corrected:
@@ -154,7 +180,7 @@ def score_corpus(hypotheses: Sequence[str], references: Sequence[str], tokenize:
     corpus_bleu = BLEU(tokenize=tokenize)
     sentence_bleu = BLEU(tokenize=tokenize, effective_order=True)
     chrf = CHRF()
-    ter = TER(asian_support=tokenize in ASIAN_TOKENIZERS)
+    ter = TER(asian_support=tokenize in ASIAN_TOKENIZERS, normalized=tokenize in ASIAN_TOKENIZERS)
     sentences = []
     total_distance = 0
     total_chars = 0

@@ -89,3 +89,28 @@ def test_entries_are_value_objects():
     a = entry("layouter", "strategist")
     assert isinstance(a, GlossaryEntry)
     assert a == entry("layouter", "strategist")
+
+
+def test_deprecated_chinese_rendering_is_found_between_chinese_characters_as_a_whole_word():
+    from audit.glossary import GlossaryEntry
+    from audit.matcher import GlossaryMatcher
+    from audit.normalize import fold
+
+    matcher = GlossaryMatcher([GlossaryEntry(id="zh.vent", deprecated=("风口",), preferred="机遇", src_lang="en",
+                                             tgt_lang="zh")])
+    for text, found in (("企业站在风口上。", [(4, 6)]), ("空调出风口坏了。", []), ("风口", [(0, 2)])):
+        assert [(h.start, h.end) for h in matcher.find(text, fold(text))] == found
+
+
+def test_zh_target_audit_flags_a_deprecated_chinese_term(tmp_path):
+    from audit.config import AuditConfig
+    from audit.pipeline import Auditor
+
+    path = tmp_path / "en-zh.csv"
+    path.write_text("id,src_lang,tgt_lang,source_term,deprecated,preferred\nez.1,en,zh,computer,电脑,计算机\n",
+                    encoding="utf-8")
+    auditor = Auditor(AuditConfig(src_lang="en", tgt_lang="zh", glossaries=(str(path),)))
+    result = auditor.audit("他买了一台新电脑。")
+    (flag,) = [f for s in result.segments for f in s.flags]
+    assert (flag.rule, flag.text, flag.suggestion) == ("glossary.ez.1", "电脑", "计算机")
+    assert result.segments[0].proposal.text == "他买了一台新计算机。"

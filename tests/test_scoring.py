@@ -137,3 +137,30 @@ def test_cjk_targets_use_flores200_when_its_model_is_installed(sacrebleu_dir, tm
     assert 0 < score.bleu < 100 and score.ter > 0
     assert "tok:flores200" in scorer.signatures()["bleu"]
     assert scorer.ter.asian_support
+
+
+# --- CJK targets (issue 14) -------------------------------------------------------------------------
+def test_ter_of_a_chinese_target_counts_characters():
+    from audit.scoring import EditScorer
+
+    scorer = EditScorer(tokenize="zh")
+    ter = scorer.score("她在上周退休了", "她在上周退休").ter
+    assert 0 < ter < 20  # one character of six deleted, not the whole sentence rewritten
+
+
+def test_words_of_chinese_are_counted_by_a_segmenter():
+    from audit.scoring import count_words
+
+    assert count_words("The two sides signed.") == 4
+    assert count_words("两国领导人昨天在北京举行了会谈。") >= 6
+    assert count_words("两国领导人昨天在北京举行了会谈。") < len("两国领导人昨天在北京举行了会谈。")
+    assert count_words("こんにちは") == 5  # kana: a character each
+    assert count_words("오늘 날씨가 좋다") == 3  # Hangul is spaced
+
+
+def test_mqm_penalty_of_a_chinese_target_is_per_word():
+    from audit.config import AuditConfig
+    from audit.pipeline import Auditor
+
+    result = Auditor(AuditConfig(src_lang="en", tgt_lang="zh")).audit("两国领导人昨天在北京举行了会谈。")
+    assert result.summary.words >= 6
