@@ -176,24 +176,32 @@ def _toolkit_units(fmt: str, data: bytes, name: str) -> Any:
         raise InputError(f"cannot parse {fmt.upper()}: {exc}", file=name, line=line) from None
 
 
-def read_toolkit(fmt: str, data: bytes, name: str, options: ReaderOptions) -> Iterator[BatchDocument]:
+def parse_units(fmt: str, data: bytes, name: str) -> Any:
+    """translate-toolkit's units of a TMX, XLIFF or PO file (the XML screened first)."""
     if fmt != "po":
         _screen_xml(data, name)
-    units = _toolkit_units(fmt, data, name)
+    return _toolkit_units(fmt, data, name)
 
-    def rows() -> Iterator[tuple[str, BatchSegment]]:
-        for number, unit in enumerate(units, start=1):
-            if getattr(unit, "isheader", lambda: False)():
-                continue
-            mt = _clean(unit.target)
-            if mt is None:
-                continue
-            locations = unit.getlocations() if fmt == "po" else []
-            uid = ",".join(locations) if locations else (unit.getid() or str(number))
-            uid = uid.replace("\x04", ":")
-            yield name, BatchSegment(name, uid, _clean(unit.source), mt, None)
 
-    yield from _chunked(rows(), name, options.chunk)
+def toolkit_segments(fmt: str, units: Any, name: str) -> Iterator[tuple[int, BatchSegment]]:
+    """(position in ``units``, segment) of each unit that is audited: not a header, not obsolete,
+    with a target. The n-th pair is the segment with ``index`` n of the document's batch records."""
+    for number, unit in enumerate(units, start=1):
+        if getattr(unit, "isheader", lambda: False)() or getattr(unit, "isobsolete", lambda: False)():
+            continue
+        mt = _clean(unit.target)
+        if mt is None:
+            continue
+        locations = unit.getlocations() if fmt == "po" else []
+        uid = ",".join(locations) if locations else (unit.getid() or str(number))
+        uid = uid.replace("\x04", ":")
+        yield number - 1, BatchSegment(name, uid, _clean(unit.source), mt, None)
+
+
+def read_toolkit(fmt: str, data: bytes, name: str, options: ReaderOptions) -> Iterator[BatchDocument]:
+    units = parse_units(fmt, data, name)
+    rows = ((name, segment) for _, segment in toolkit_segments(fmt, units, name))
+    yield from _chunked(rows, name, options.chunk)
 
 
 # --- delimited and JSONL --------------------------------------------------------------------

@@ -19,7 +19,7 @@ from rapidfuzz.distance import Levenshtein
 
 from ..config import AuditConfig, ModelsConfig
 from ..errors import AuditError
-from ..records import Paragraph, SegmentResult
+from ..records import Document, Paragraph, SegmentResult
 from .readers import BatchDocument, BatchSegment
 
 #: Bins of the histograms kept for the report (edit ratio 0..1, penalty per 100 words).
@@ -62,7 +62,6 @@ class _Engine:
         self.sentence_bleu = BLEU(tokenize=tokenize, effective_order=True)
         self.chrf = CHRF()
         self.ter = TER(asian_support=asian)
-        self.has_pair = hasattr(self.auditor, "audit_pair")
         # The proposer's TER (audit.scoring.EditScorer) may stand in for ours only with the same settings.
         self.same_ter = _ter_settings(self.ter) == _ter_settings(self.auditor.scorer.ter)
         self.weights = dict(config.weights)
@@ -91,7 +90,7 @@ class DocumentResult:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
-def _compose(mt: str, results: list[SegmentResult]) -> str | None:
+def compose_proposal(mt: str, results: list[SegmentResult]) -> str | None:
     """The MT with each sentence's proposal substituted; None when nothing changes."""
     pieces: list[str] = []
     pos = 0
@@ -126,15 +125,22 @@ def _ter(engine: _Engine, mt: str, proposal: str, results: list[SegmentResult]) 
 
 def _audit_document(engine: _Engine, segments: list[BatchSegment], source_checks: bool = True
                     ) -> list[list[SegmentResult]]:
-    """The sentence results of each segment; offsets are into the segment's MT."""
-    auditor = engine.auditor
+    return audit_segments(engine.auditor, segments, source_checks)
+
+
+def audit_segments(auditor: Any, segments: list[BatchSegment], source_checks: bool = True
+                   ) -> list[list[SegmentResult]]:
+    """The sentence results of each segment; offsets are into the segment's MT. Segments with a
+    source are audited with it (:meth:`audit.pipeline.Auditor.run`) when ``source_checks``; the others
+    are audited alone, all in one batched run (each segment one paragraph at offset 0)."""
     out: list[list[SegmentResult]] = [[] for _ in segments]
     plain: list[int] = []
-    paired = [i for i, seg in enumerate(segments) if seg.source and source_checks and engine.has_pair]
+    paired = [i for i, seg in enumerate(segments) if seg.source and source_checks]
     with _prefetched_pairs(auditor, [(segments[i].source or "", segments[i].mt) for i in paired]):
         for i in paired:
             try:
-                out[i] = list(auditor.audit_pair(segments[i].source or "", segments[i].mt).segments)
+                (result,) = auditor.run([Document(segments[i].mt, segments[i].source)])
+                out[i] = list(result.segments)
             except AuditError:  # a text the pair checks refuse is still audited on its own
                 plain.append(i)
     alone = set(range(len(segments))).difference(paired)
@@ -153,7 +159,7 @@ def _audit_document(engine: _Engine, segments: list[BatchSegment], source_checks
 def _prefetched_pairs(auditor: Any, pairs: list[tuple[str, str]]) -> Iterator[None]:
     """The document's sentences embedded in large batches before its pairs are aligned one by one
     (per pair, the embedding call is most of the cost); nothing to do without pairs."""
-    if not pairs or not hasattr(auditor, "segments_of"):
+    if not pairs:
         yield
         return
     from ..source.prefetch import plan_pairs, prefetched
@@ -169,8 +175,8 @@ def _prefetched_pairs(auditor: Any, pairs: list[tuple[str, str]]) -> Iterator[No
 
 def process_document(doc: BatchDocument, config_dict: dict[str, Any], source_checks: bool = True
                      ) -> DocumentResult:
-    """Audit and score one document; ``source_checks``: segments with a source go through
-    ``Auditor.audit_pair`` (the source-aware checks) when the Auditor has it."""
+    """Audit and score one document; ``source_checks``: segments with a source are audited with it
+    (the source-aware checks)."""
     engine = engine_for(config_dict)
     weights = engine.weights
     segments = doc.segments
@@ -192,7 +198,7 @@ def process_document(doc: BatchDocument, config_dict: dict[str, Any], source_che
     stats = new_stats()
     for i, (seg, results) in enumerate(zip(segments, audited, strict=True)):
         flags = [f for r in results for f in r.flags]
-        proposal = _compose(seg.mt, results)
+        proposal = compose_proposal(seg.mt, results)
         origin = sorted({o for r in results if r.proposal is not None for o in r.proposal.origin})
         words = len(seg.mt.split())
         points = sum(weights.get(f.severity.value, 0.0) for f in flags)
