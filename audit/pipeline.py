@@ -300,9 +300,14 @@ class Auditor:
     def audit_stream(self, stream: BinaryIO, name: str, summary: Summary) -> Iterator[SegmentResult]:
         """Audit a byte stream of any size (one document, as ``mt-audit check`` does); ``summary``
         is filled as segments go by, and the next batch is checked while this one is processed."""
-        paragraphs = iter_paragraphs(iter_decoded(stream, name))
-        units: list[Iterable[_Unit]] = [self._paragraph_units(0, self.segmented(paragraphs), None), [_DocumentEnd(0)]]
-        for out in self._results(itertools.chain.from_iterable(units), pipelined=True):
+        yield from self.audit_paragraphs(iter_paragraphs(iter_decoded(stream, name)), summary, pipelined=True)
+
+    def audit_paragraphs(self, paragraphs: Iterable[Paragraph], summary: Summary, pipelined: bool = False
+                         ) -> Iterator[SegmentResult]:
+        """The chain on paragraphs as given (no source; sentence ids run on across them): a stream,
+        or many one-line texts each at offset 0 (``segment.paragraph`` says which)."""
+        units = itertools.chain(self._paragraph_units(0, self.segmented(paragraphs), None), [_DocumentEnd(0)])
+        for out in self._results(units, pipelined):
             if not isinstance(out, _DocumentEnd):
                 summary.add(out, self.config.weights)
                 yield out

@@ -118,9 +118,7 @@ def test_with_source_is_recorded(files):
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["with_source"] is True
-    # a note says so exactly when the installed auditor has no source-aware checks
-    noted = any("source-aware" in note for note in out["notes"])
-    assert noted is (not out["source_aware_checks"])
+    assert out["source_aware_checks"] is True
 
 
 def test_tsv_input(tmp_path, files):

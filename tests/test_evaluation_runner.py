@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from audit.config import AuditConfig
 from audit.evaluation.data import AnnotatedSegment, GoldSpan
-from audit.evaluation.runner import NO_SOURCE_CHECKS, evaluate, flag_segments, flags_only
+from audit.evaluation.runner import evaluate, flag_segments, flags_only
 from audit.pipeline import Auditor, AuditResult
 
 RULE_YAML = """rules:
@@ -61,23 +61,11 @@ def test_with_source_uses_audit_pair_when_present(tmp_path):
     auditor = _auditor(tmp_path, PairAuditor)
     report = evaluate(segments, auditor=auditor, with_source=True)
     assert PairAuditor.calls == 2
-    assert report.source_aware and NO_SOURCE_CHECKS not in report.notes
+    assert report.source_aware
     assert report.flagger.flagged == 1 and report.flagger.false_flags.value == 0.0
     # without --with-source the same auditor runs target-only: both segments flagged
     plain = evaluate(segments, auditor=auditor, with_source=False)
     assert plain.flagger.flagged == 2 and PairAuditor.calls == 2
-
-
-class MonolingualAuditor(Auditor):
-    """An auditor without source-aware checks (as before audit_pair existed)."""
-
-    audit_pair = None  # type: ignore[assignment]
-
-
-def test_with_source_without_source_checks_adds_a_note(tmp_path):
-    report = evaluate([seg("A badword.")], auditor=_auditor(tmp_path, MonolingualAuditor), with_source=True)
-    assert report.with_source and not report.source_aware
-    assert NO_SOURCE_CHECKS in report.notes
 
 
 class HashEmbedder:

@@ -31,7 +31,6 @@ SYSTEM_LABELS = {
     "all": "flag all",
     "none": "flag none",
 }
-NO_SOURCE_CHECKS = "no source-aware checks are installed yet: --with-source changes nothing in the flags"
 
 
 class _NoProposals:
@@ -51,10 +50,6 @@ def flags_only(auditor: Auditor) -> Auditor:
     return auditor
 
 
-def is_source_aware(auditor: Any) -> bool:
-    return callable(getattr(auditor, "audit_pair", None))
-
-
 def flag_segments(
     auditor: Auditor,
     segments: Sequence[AnnotatedSegment],
@@ -64,15 +59,14 @@ def flag_segments(
 ) -> list[list[PredictedSpan]]:
     """The flags of every target, as spans into that target.
 
-    With ``with_source`` and an auditor offering ``audit_pair(source, target)`` (source-aware
-    checks), each pair is audited on its own, or, for the stock :class:`Auditor` without a model
+    With ``with_source``, each pair is audited on its own (``audit_pair``), or, for the stock :class:`Auditor` without a model
     layer, by :func:`flag_pairs_batched` (the same flags, embeddings computed in large batches).
     Otherwise each target is one paragraph of a batched run, so Harper lints many targets per
     call, as ``mt-audit check`` does on a file with one target a line; offsets are per target.
     """
     if with_source and batchable(auditor):
         return flag_pairs_batched(auditor, segments, progress=progress)
-    if with_source and is_source_aware(auditor):
+    if with_source:
         out = []
         for index, segment in enumerate(segments):
             paired = auditor.audit_pair(segment.source, segment.target)
@@ -240,10 +234,7 @@ def build_report(
         "none": score(baselines.flag_none(segments), segments),
     }
     items = list(zip(predictions, segments, strict=True))
-    source_aware = is_source_aware(auditor)
     notes = []
-    if with_source and not source_aware:
-        notes.append(NO_SOURCE_CHECKS)
     unlocated = sum(1 for s in segments if s.unlocated and not s.spans)
     if unlocated:
         notes.append(
@@ -257,7 +248,7 @@ def build_report(
         segments=len(segments),
         documents=len({s.doc for s in segments}),
         with_source=with_source,
-        source_aware=source_aware,
+        source_aware=True,  # every Auditor runs the source checks on a document with a source
         scores=scores,
         per_rule=group_stats(items),
         per_category=group_stats(items, key=lambda p: p.category),
