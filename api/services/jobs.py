@@ -35,6 +35,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from audit.batch.jobs import FINISHED, JobRunner, JobStore
+from audit.errors import InputError
 
 from ..storage.db import Database
 from ..storage.models import JobRecord
@@ -66,6 +67,33 @@ _MIRROR: dict[str, tuple[str, Callable[[Any], Any]]] = {
 }
 
 
+def archive_problem(input_dir: Path) -> str | None:
+    """Why the uploaded archive in ``input_dir`` cannot be read (None when it can): its suffix
+    promised a zip or a tar, its bytes must be one."""
+    import tarfile
+    import zipfile
+
+    path = next(input_dir.iterdir(), None)
+    if path is None:
+        return "the upload is empty"
+    name = path.name.lower()
+    if name.endswith(".zip"):
+        if not zipfile.is_zipfile(path):
+            return "the file is named .zip but is not a zip archive"
+        try:
+            with zipfile.ZipFile(path) as archive:
+                archive.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            return f"the zip archive cannot be read: {exc}"
+        return None
+    try:
+        with tarfile.open(path, mode="r:*") as archive:
+            archive.next()
+    except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
+        return f"the file is named {path.suffix} but is not a readable tar archive ({exc.__class__.__name__})"
+    return None
+
+
 class DbJobStore(JobStore):
     """A :class:`JobStore` that keeps a ``batch_jobs`` row per job in step with its ``job.json``."""
 
@@ -77,6 +105,10 @@ class DbJobStore(JobStore):
     def create(self, filename: str, stream: BinaryIO, options: dict[str, Any] | None = None,
                owner: int | None = None) -> dict[str, Any]:
         job = super().create(filename, stream, options, owner)
+        problem = archive_problem(self.root / job["id"] / "input")
+        if problem is not None:  # refused at upload (422 invalid_archive), not failed later
+            JobStore.remove(self, job["id"])
+            raise InputError(f"{Path(filename).name}: {problem}", file=Path(filename).name)
         try:
             with self.db.session() as session:
                 session.add(self._row(job))
@@ -103,6 +135,8 @@ class DbJobStore(JobStore):
         )
 
     def update(self, job_id: str, **changes: Any) -> None:
+        if isinstance(changes.get("error"), str):  # never show the client this server's paths
+            changes["error"] = changes["error"].replace(f"{self.root / job_id}/", "").replace(str(self.root), "<jobs>")
         super().update(job_id, **changes)
         values = {column: convert(changes[key]) for key, (column, convert) in _MIRROR.items() if key in changes}
         if values:
@@ -207,22 +241,31 @@ class PollingJobRunner(JobRunner):
             self.prune()
 
     def run(self) -> None:
+        """Wake on a submission here or every ``poll_seconds``; then run every unfinished job of the
+        folder oldest first (first in, first out across workers: the queue only wakes the runner,
+        the order is the jobs' upload times, whichever worker took the upload)."""
         self._maybe_prune()
         while True:
             try:
                 job_id = self.queue.get(timeout=self.poll_seconds)
             except queue.Empty:
-                self._maybe_prune()
-                try:
-                    pending = self.store.unfinished()
-                except Exception:  # noqa: BLE001 - a job.json being written; next round
-                    pending = []
-                for pending_id in pending:
-                    self._process(pending_id)
-                continue
+                job_id = ""
             if job_id is None:
                 return
-            self._process(job_id)
+            self._maybe_prune()
+            self._drain()
+
+    def _drain(self) -> None:
+        tried: set[str] = set()
+        while True:
+            try:
+                pending = [j for j in self.store.unfinished() if j not in tried]
+            except (OSError, ValueError, KeyError):  # a job.json being written; next round
+                return
+            if not pending:
+                return
+            tried.add(pending[0])
+            self._process(pending[0])
 
 
 class JobService:

@@ -144,7 +144,7 @@ def iter_members(path: str | Path, limits: Limits = Limits()) -> Iterator[Member
             infos = sorted((i for i in zf.infolist() if not i.is_dir()), key=lambda i: i.filename)
             for info in infos:
                 try:
-                    name = safe_name(info.filename, str(root))
+                    name = safe_name(info.filename, root.name)
                 except ArchiveError as exc:
                     yield _refused(exc, info.filename)
                     continue
@@ -164,7 +164,7 @@ def iter_members(path: str | Path, limits: Limits = Limits()) -> Iterator[Member
             if not entry.isfile():
                 continue
             try:
-                name = safe_name(entry.name, str(root))
+                name = safe_name(entry.name, root.name)
             except ArchiveError as exc:
                 yield _refused(exc, entry.name)
                 continue
@@ -172,12 +172,12 @@ def iter_members(path: str | Path, limits: Limits = Limits()) -> Iterator[Member
                 continue
             if entry.size > limits.member_bytes:
                 yield _refused(ArchiveError(f"member {name!r} is {entry.size} bytes (cap {limits.member_bytes}); "
-                                            "refused", file=str(root)), name)
+                                            "refused", file=root.name), name)
                 continue
             if budget[0] + entry.size > limits.total_bytes:
-                raise ArchiveError("archive larger than the uncompressed cap; refused", file=str(root))
+                raise ArchiveError("archive larger than the uncompressed cap; refused", file=root.name)
             if budget[0] + entry.size > 1 * MiB and budget[0] + entry.size > limits.ratio * max(compressed, 1):
-                raise ArchiveError(f"compression ratio above {limits.ratio:g}; refused (tar bomb?)", file=str(root))
+                raise ArchiveError(f"compression ratio above {limits.ratio:g}; refused (tar bomb?)", file=root.name)
             handle = tf.extractfile(entry)
             if handle is None:
                 continue
@@ -187,10 +187,10 @@ def iter_members(path: str | Path, limits: Limits = Limits()) -> Iterator[Member
 def _check_zip_info(info: zipfile.ZipInfo, name: str, root: Path, limits: Limits) -> None:
     if info.file_size > limits.member_bytes:
         raise ArchiveError(f"member {name!r} is {info.file_size} bytes (cap {limits.member_bytes}); refused",
-                           file=str(root))
+                           file=root.name)
     if info.file_size > 1 * MiB and info.file_size > limits.ratio * max(info.compress_size, 1):
         raise ArchiveError(f"member {name!r} compression ratio above {limits.ratio:g}; refused (zip bomb?)",
-                           file=str(root))
+                           file=root.name)
 
 
 def _dir_opener(full: Path, name: str, limits: Limits, budget: list[int]) -> Callable[[], BinaryIO]:
