@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from audit.config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, ModelsConfig
 from audit.errors import ConfigError
 from audit.limits import deadline
+from audit.records import Document
 
 from ..auth import require_role
 from ..errors import ApiError, from_audit_error
@@ -73,10 +74,8 @@ def audit() -> Response:
     source = body.get("source")
     # The work stops at the next sentence once MT_AUDIT_TIME_LIMIT_SECONDS have passed (503 time_limit_exceeded).
     with deadline(limits.time_limit_seconds):
-        if source and hasattr(auditor, "audit_pair"):  # the source-aware checks (audit/source)
-            result = auditor.audit_pair(source, body["text"], name="text")
-        else:
-            result = auditor.audit(body["text"], name="text")
+        # With a source, the source-aware checks (audit/source) run too.
+        (result,) = auditor.run([Document(body["text"], source or None, "text")])
     out = result.to_dict()
     if body.get("store"):
         from ..auth import current_principal
