@@ -37,12 +37,14 @@ from .readers import DEFAULT_CHUNK, FORMATS, ReaderOptions
 @click.option("--max-ratio", default=200.0, show_default=True, type=click.FloatRange(1),
               help="Refuse members compressed more than this ratio (zip bombs).")
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
+@click.option("--annotate/--no-annotate", default=True, show_default=True,
+              help="Write each XLIFF/PO/TMX file back with its flags (OUT/annotated) and a QA report (OUT/qa).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @audit_options
 def batch_command(archive: str, out: str, workers: int, scheduler: str | None, fmt: str | None, source_col: str,
                   mt_col: str, ref_col: str, doc_col: str, id_col: str, chunk: int, source_checks: bool,
                   max_member_mb: int, max_total_mb: int, max_ratio: float, no_report: bool, quiet: bool,
-                  **options: Any) -> None:
+                  annotate: bool = True, **options: Any) -> None:
     """Audit and score every segment of ARCHIVE (a directory, .zip or .tar.gz of TMX, XLIFF, PO,
     CSV/TSV, JSONL or text files). Rerun the same command to resume an interrupted run."""
     from .runner import BatchOptions, run_batch
@@ -53,7 +55,7 @@ def batch_command(archive: str, out: str, workers: int, scheduler: str | None, f
     limits = Limits(member_bytes=max_member_mb * MiB, total_bytes=max_total_mb * MiB, ratio=max_ratio)
     outcome = run_batch(BatchOptions(archive=archive, out=out, config=config, reader=reader, limits=limits,
                                      workers=workers, scheduler=scheduler, progress=not quiet,
-                                     source_checks=source_checks, report=not no_report))
+                                     source_checks=source_checks, report=not no_report, annotate=annotate))
     s = outcome.summary
     if not quiet:
         click.echo(f"{s['documents']} documents, {s['segments']} segments ({outcome.processed} documents audited, "
@@ -61,4 +63,10 @@ def batch_command(archive: str, out: str, workers: int, scheduler: str | None, f
                    f"{s['files_skipped']} files skipped -> {outcome.out}", err=True)
         for skipped in s["skipped"]:
             click.echo(f"skipped: {skipped['message']}", err=True)
+        written = outcome.written_back
+        if written is not None:
+            click.echo(f"{len(written.files)} translator's files written back with their flags -> "
+                       f"{outcome.out / 'annotated'}, QA reports -> {outcome.out / 'qa'}", err=True)
+            for failed in written.failed:
+                click.echo(f"not written back: {failed['message']}", err=True)
     sys.exit(EXIT_OK if s["segments"] or not s["files"] else EXIT_USAGE)

@@ -52,6 +52,8 @@ class BatchOptions:
     progress: bool = True
     source_checks: bool = True
     report: bool = True
+    #: Write each XLIFF/PO/TMX member back with its flags (OUT/annotated) and its QA report (OUT/qa).
+    annotate: bool = True
     #: Asked before each document is handed out; True stops the run (:class:`BatchCancelled`).
     should_stop: Callable[[], bool] | None = None
 
@@ -66,6 +68,7 @@ class BatchOutcome:
     summary: dict[str, Any]
     processed: int  # documents audited in this run
     resumed: int  # documents found finished from an earlier run
+    written_back: Any = None  # audit.formats.batch.WrittenBack: the annotated translator's files
 
 
 def _atomic_write_bytes(path: Path, data: bytes, sync: bool = True) -> None:
@@ -187,7 +190,20 @@ def run_batch(options: BatchOptions, log: Callable[[str], None] | None = None) -
     finally:
         progress.close()
     summary = merge(out, done_keys, stats, failed, options)
-    return BatchOutcome(out, summary, counts["processed"], counts["resumed"])
+    outcome = BatchOutcome(out, summary, counts["processed"], counts["resumed"])
+    if options.annotate:
+        outcome.written_back = _write_back(out, done_keys, options)
+    return outcome
+
+
+def _write_back(out: Path, keys: list[str], options: BatchOptions) -> Any:
+    """The translator's files with their flags (:mod:`audit.formats.batch`)."""
+    from ..formats.batch import records_by_member, write_back
+
+    records = records_by_member(out / "parts", keys, options.reader.fmt, read_part_header, iter_part_records)
+    if not records:
+        return None
+    return write_back(out, iter_members(options.archive, options.limits), records, options.reader.fmt)
 
 
 def _task(doc: BatchDocument, worker_args: dict[str, Any]) -> DocumentResult:
