@@ -263,7 +263,7 @@ def read_tbx(data: bytes | str, name: str, default_src_lang: str | None = None) 
     from defusedxml.ElementTree import ParseError, fromstring
 
     try:
-        root = fromstring(data.encode("utf-8") if isinstance(data, str) else data)
+        root = fromstring(data.encode("utf-8") if isinstance(data, str) else data, forbid_dtd=True)
     except DefusedXmlException as exc:
         raise GlossaryError(f"refused unsafe XML ({type(exc).__name__})", file=name) from None
     except ParseError as exc:

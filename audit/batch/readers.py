@@ -147,7 +147,7 @@ def _screen_xml(data: bytes, name: str) -> None:
     from defusedxml import DefusedXmlException
 
     try:
-        SafeET.fromstring(data)
+        SafeET.fromstring(data, forbid_dtd=True)  # any DOCTYPE, external ones included
     except DefusedXmlException as exc:
         raise InputError(f"unsafe XML refused ({type(exc).__name__})", file=name) from None
     except SafeET.ParseError as exc:
