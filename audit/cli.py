@@ -18,6 +18,7 @@ from .config import (
     DEFAULT_WEIGHTS,
     GRAMMAR_RULE_SETS,
     AuditConfig,
+    shipped_calibration,
 )
 from .errors import AuditError
 from .records import SegmentResult, Severity, Summary
@@ -142,18 +143,26 @@ def build_config(src_lang: str, tgt_lang: str, glossaries: tuple[str, ...], no_g
                  mt: str | None = None, mt_back: str | None = None, embedder: str | None = None,
                  models_file: str | None = None, grammar_rules: str | None = None,
                  default_grammar_rules: str = DEFAULT_GRAMMAR_RULES) -> AuditConfig:
-    """The command line's flags as :meth:`AuditConfig.from_options` options (the API's names)."""
     models = None
     if lm or mt or mt_back or embedder or models_file:
         from .models.options import models_config
 
         models = models_config(models_file, lm=lm, mt=mt, mt_back=mt_back, embedder=embedder)
-    return AuditConfig.from_options({
-        "src_lang": src_lang, "tgt_lang": tgt_lang, "glossary_files": glossaries, "glossary": not no_glossary,
-        "rule_files": rule_files, "rules": not no_rules, "grammar": not no_grammar, "grammar_rules": grammar_rules,
-        "disabled_rules": disabled_rules, "weights": parse_weights(weights), "candidates": candidates,
-        "models": models,
-    }, grammar_rules=default_grammar_rules)
+    return AuditConfig(
+        models=models,
+        src_lang=None if src_lang == "any" else src_lang,
+        tgt_lang=tgt_lang,
+        glossaries=tuple(glossaries) or None,
+        rules=tuple(rule_files) or None,
+        use_glossary=not no_glossary,
+        use_rules=not no_rules,
+        grammar=not no_grammar,
+        grammar_rules=grammar_rules or default_grammar_rules,
+        # The user's switches add to the calibrated ones; they never re-enable a dropped rule silently.
+        disabled_rules=shipped_calibration().disabled_rules + tuple(disabled_rules),
+        weights=parse_weights(weights),
+        candidates=candidates,
+    )
 
 
 @contextmanager
@@ -340,20 +349,17 @@ def glossary_check(files: tuple[str, ...]) -> None:
     for path in files:
         loaded = load_glossary(path)
         matcher = GlossaryMatcher(loaded.entries)
-        pairs = ", ".join(f"{src or '*'}-{tgt}" for src, tgt in sorted(loaded.language_pairs))
-        click.echo(f"{path}: {len(loaded)} entries ({pairs}), {matcher.pattern_count} surface forms")
+        click.echo(f"{path}: {len(loaded)} entries, {matcher.pattern_count} surface forms")
 
 
 @glossary.command("convert")
 @click.argument("source")
 @click.argument("target")
-@click.option("--src-lang", default=None,
-              help="Source language of entries that do not name one (a file without a src_lang column).")
-def glossary_convert(source: str, target: str, src_lang: str | None = None) -> None:
+def glossary_convert(source: str, target: str) -> None:
     """Convert SOURCE to TARGET; formats follow the file suffixes."""
     from .glossary import load_glossary, save_glossary
 
-    loaded = load_glossary(source, src_lang)
+    loaded = load_glossary(source)
     save_glossary(loaded, target)
     click.echo(f"wrote {len(loaded)} entries to {target}")
 
