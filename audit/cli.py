@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -18,7 +18,6 @@ from .config import (
     DEFAULT_WEIGHTS,
     GRAMMAR_RULE_SETS,
     AuditConfig,
-    shipped_calibration,
 )
 from .errors import AuditError
 from .records import SegmentResult, Severity, Summary
@@ -143,26 +142,18 @@ def build_config(src_lang: str, tgt_lang: str, glossaries: tuple[str, ...], no_g
                  mt: str | None = None, mt_back: str | None = None, embedder: str | None = None,
                  models_file: str | None = None, grammar_rules: str | None = None,
                  default_grammar_rules: str = DEFAULT_GRAMMAR_RULES) -> AuditConfig:
+    """The command line's flags as :meth:`AuditConfig.from_options` options (the API's names)."""
     models = None
     if lm or mt or mt_back or embedder or models_file:
         from .models.options import models_config
 
         models = models_config(models_file, lm=lm, mt=mt, mt_back=mt_back, embedder=embedder)
-    return AuditConfig(
-        models=models,
-        src_lang=None if src_lang == "any" else src_lang,
-        tgt_lang=tgt_lang,
-        glossaries=tuple(glossaries) or None,
-        rules=tuple(rule_files) or None,
-        use_glossary=not no_glossary,
-        use_rules=not no_rules,
-        grammar=not no_grammar,
-        grammar_rules=grammar_rules or default_grammar_rules,
-        # The user's switches add to the calibrated ones; they never re-enable a dropped rule silently.
-        disabled_rules=shipped_calibration().disabled_rules + tuple(disabled_rules),
-        weights=parse_weights(weights),
-        candidates=candidates,
-    )
+    return AuditConfig.from_options({
+        "src_lang": src_lang, "tgt_lang": tgt_lang, "glossary_files": glossaries, "glossary": not no_glossary,
+        "rule_files": rule_files, "rules": not no_rules, "grammar": not no_grammar, "grammar_rules": grammar_rules,
+        "disabled_rules": disabled_rules, "weights": parse_weights(weights), "candidates": candidates,
+        "models": models,
+    }, grammar_rules=default_grammar_rules)
 
 
 @contextmanager
@@ -205,24 +196,9 @@ class _Tracker:
                    "prints the review URL to stderr.")
 @click.option("--base-url", envvar="MT_AUDIT_BASE_URL", default="http://127.0.0.1:8000", show_default=True,
               help="With --store: the review server's address, for the printed URL.")
-@click.option("--annotate", "annotate_to", type=click.Path(dir_okay=False),
-              help="XLIFF/PO/TMX input: write the file back here with the flags in it (ITS 2.0 in XLIFF).")
-@click.option("--qa-report", type=click.Path(dir_okay=False),
-              help="XLIFF/PO/TMX input: write a QA report, one row per flag (.csv or .xlsx).")
 def check(file: str, fmt: str, output: str | None, fail_on: str, show_all: bool, source_file: str | None = None,
-          store: bool = False, base_url: str = "http://127.0.0.1:8000", annotate_to: str | None = None,
-          qa_report: str | None = None, **options: Any) -> None:
-    """Audit FILE (or - for standard input): flags, proposals, edit scores. XLIFF, PO and TMX files
-    are audited unit by unit, with --annotate and --qa-report."""
-    from .formats.annotate import translator_format
-
-    if annotate_to or qa_report or (file != "-" and translator_format(file)):
-        from .formats.check import check_translator_file
-
-        with open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout) as out:
-            worst = check_translator_file(file, build_config(**options), fmt=fmt, output=out, annotate_to=annotate_to,
-                                          qa_report=qa_report, show_all=show_all, source_file=source_file, store=store)
-        sys.exit(EXIT_FLAGGED if worst >= Severity(fail_on).rank else EXIT_OK)
+          store: bool = False, base_url: str = "http://127.0.0.1:8000", **options: Any) -> None:
+    """Audit FILE (or - for standard input): flags, proposals, edit scores."""
     from .pipeline import Auditor
     from .report import write_html, write_json, write_text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -113,7 +114,8 @@ class AuditConfig:
     grammar: bool = True
     grammar_rules: str = DEFAULT_GRAMMAR_RULES  # one of GRAMMAR_RULE_SETS
     harper_disabled: tuple[str, ...] = field(default_factory=lambda: shipped_calibration().harper_disabled)
-    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    # Left out of the hash (a dict is not hashable) but compared: equal configs still hash alike.
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS), hash=False)
     candidates: int = 0
     batch_paragraphs: int = DEFAULT_BATCH_PARAGRAPHS
     models: ModelsConfig | None = None  # the model layer; None = no models (the fast path)
@@ -153,3 +155,42 @@ class AuditConfig:
 
     def with_options(self, **changes: Any) -> AuditConfig:
         return replace(self, **changes)
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any], *, grammar: bool = True,
+                     grammar_rules: str = DEFAULT_GRAMMAR_RULES) -> AuditConfig:
+        """The one way options become a config, for the command line, the API's JSON ``options`` and
+        batch job files alike (the API's names; see :data:`OPTION_NAMES`). The shipped calibration is
+        applied here, once: the user's ``disabled_rules`` add to its switches, never re-enable one.
+        ``grammar``/``grammar_rules``: the caller's defaults (the API server's, batch's)."""
+        unknown = sorted(set(options) - OPTION_NAMES)
+        if unknown:
+            raise ConfigError(f"unknown options {unknown} (known: {sorted(OPTION_NAMES)})", field="options")
+        src_lang = options.get("src_lang", DEFAULT_SRC_LANG)
+        weights = {**DEFAULT_WEIGHTS, **dict(options.get("weights") or {})}
+        return cls(
+            src_lang=None if src_lang in (None, "any") else str(src_lang),
+            tgt_lang=str(options.get("tgt_lang", DEFAULT_TGT_LANG)),
+            glossaries=_paths(options.get("glossary_files")),
+            rules=_paths(options.get("rule_files")),
+            use_glossary=bool(options.get("glossary", True)),
+            use_rules=bool(options.get("rules", True)),
+            grammar=bool(options.get("grammar", grammar)),
+            grammar_rules=str(options.get("grammar_rules") or grammar_rules),
+            disabled_rules=tuple(dict.fromkeys((*shipped_calibration().disabled_rules,
+                                                *(str(r) for r in options.get("disabled_rules") or ())))),
+            weights={name: float(value) for name, value in weights.items()},
+            candidates=int(options.get("candidates", 0)),
+            models=options.get("models"),
+        )
+
+
+#: The option names of :meth:`AuditConfig.from_options` (the API's ``options`` plus the language
+#: pair and the command line's file lists).
+OPTION_NAMES = frozenset({"src_lang", "tgt_lang", "glossary", "glossary_files", "rules", "rule_files", "grammar",
+                          "grammar_rules", "disabled_rules", "weights", "candidates", "models"})
+
+
+def _paths(value: Any) -> tuple[str, ...] | None:
+    """File paths as a tuple; None (the shipped files) when none are given."""
+    return tuple(str(v) for v in value) or None if value else None

@@ -2,7 +2,8 @@
 
 Building an auditor builds a glossary automaton and (with grammar) a Harper linter,
 so auditors are kept in a small LRU keyed by everything that changes what they
-flag: language pair, glossaries (id and version), and the request's options.
+flag: the request's options as one :class:`~audit.config.AuditConfig` (language pair
+included) and the glossaries (id and version).
 """
 
 from __future__ import annotations
@@ -14,15 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from audit.config import (
-    DEFAULT_GRAMMAR_RULES,
-    DEFAULT_SRC_LANG,
-    DEFAULT_TGT_LANG,
-    DEFAULT_WEIGHTS,
-    AuditConfig,
-    ModelsConfig,
-    shipped_calibration,
-)
+from audit.config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, AuditConfig, ModelsConfig
 from audit.errors import ConfigError
 from audit.pipeline import Auditor, Resources
 from audit.rules import Rule, load_rules
@@ -32,17 +25,11 @@ from .glossaries import LoadedGlossary
 
 @dataclass(frozen=True, slots=True)
 class AuditorKey:
-    src_lang: str | None
-    tgt_lang: str
-    glossaries: tuple[tuple[str, str], ...]  # (id, version)
-    use_glossary: bool
-    use_rules: bool
-    grammar: bool
-    grammar_rules: str
-    disabled_rules: tuple[str, ...]
-    weights: tuple[float, float, float]
-    candidates: int
-    models: ModelsConfig | None = None  # the server's model layer, when the request asked for it
+    """What an auditor is cached by: the request's options (one :class:`AuditConfig`, hashable)
+    and the uploaded glossaries it was built with (id, version)."""
+
+    config: AuditConfig
+    glossaries: tuple[tuple[str, str], ...] = ()
 
 
 def server_models_config(config: Mapping[str, Any]) -> ModelsConfig | None:
@@ -85,22 +72,12 @@ def make_key(
     options: dict[str, Any] | None = None,
     grammar_default: bool = True,
 ) -> AuditorKey:
-    options = options or {}
-    weights = {**DEFAULT_WEIGHTS, **options.get("weights", {})}
-    use_glossary = bool(options.get("glossary", True))
-    return AuditorKey(
-        src_lang=src_lang,
-        tgt_lang=tgt_lang,
-        glossaries=tuple((g.id, g.version) for g in glossaries) if use_glossary else (),
-        use_glossary=use_glossary,
-        use_rules=bool(options.get("rules", True)),
-        grammar=bool(options.get("grammar", grammar_default)),
-        grammar_rules=str(options.get("grammar_rules", DEFAULT_GRAMMAR_RULES)),
-        disabled_rules=tuple(sorted(set(options.get("disabled_rules", ())))),
-        weights=(float(weights["minor"]), float(weights["major"]), float(weights["critical"])),
-        candidates=int(options.get("candidates", 0)),
-        models=options["models"] if isinstance(options.get("models"), ModelsConfig) else None,
-    )
+    """The key of a request: its options as the one :class:`AuditConfig` (ConfigError naming a bad field)."""
+    options = dict(options or {})
+    if "disabled_rules" in options:  # one key however a client orders its switches
+        options["disabled_rules"] = sorted(set(options["disabled_rules"]))
+    config = AuditConfig.from_options({**options, "src_lang": src_lang, "tgt_lang": tgt_lang}, grammar=grammar_default)
+    return AuditorKey(config, tuple((g.id, g.version) for g in glossaries) if config.use_glossary else ())
 
 
 class AuditorRegistry:
@@ -144,31 +121,18 @@ class AuditorRegistry:
             if auditor is not None:
                 self._items.move_to_end(key)
                 return auditor
-            auditor = self._build(key, glossaries() if key.use_glossary else ())
+            auditor = self._build(key, glossaries() if key.config.use_glossary else ())
             self._items[key] = auditor
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
             return auditor
 
     def _build(self, key: AuditorKey, glossaries: Sequence[LoadedGlossary]) -> Auditor:
-        # AuditConfig validates the pair and options (raises ConfigError naming the field).
-        config = AuditConfig(
-            src_lang=key.src_lang,
-            tgt_lang=key.tgt_lang,
-            use_glossary=key.use_glossary,
-            use_rules=key.use_rules,
-            grammar=key.grammar,
-            grammar_rules=key.grammar_rules,
-            # A client's switches add to the calibrated ones (as on the command line).
-            disabled_rules=shipped_calibration().disabled_rules + key.disabled_rules,
-            weights=dict(zip(("minor", "major", "critical"), key.weights, strict=True)),
-            candidates=key.candidates,
-            models=key.models,
-        )
+        config = key.config
         resources = Resources(
-            glossaries=[g.glossary for g in glossaries], rules=list(self.rules) if key.use_rules else []
+            glossaries=[g.glossary for g in glossaries], rules=list(self.rules) if config.use_rules else []
         )
-        registry = self.model_registry(key.models) if key.models is not None else None
+        registry = self.model_registry(config.models) if config.models is not None else None
         auditor = Auditor(config, resources, model_registry=registry)
         auditor.warm()
         return auditor

@@ -218,14 +218,12 @@ class JobStore:
 
 
 def default_run(store: JobStore, job_id: str) -> dict[str, Any]:
-    from ..cli import build_config
-    from ..config import DEFAULT_BATCH_GRAMMAR_RULES
+    from ..config import DEFAULT_BATCH_GRAMMAR_RULES, AuditConfig
     from .runner import BatchOptions, run_batch
 
     options = store.get(job_id)["options"]
-    config = build_config(options.get("src_lang", "zh"), options.get("tgt_lang", "en"), (), False, (), False,
-                          not options.get("grammar", True), tuple(options.get("disabled_rules", ())), None, 0,
-                          default_grammar_rules=DEFAULT_BATCH_GRAMMAR_RULES)
+    config = AuditConfig.from_options({k: options[k] for k in ("src_lang", "tgt_lang", "grammar", "disabled_rules")
+                                       if k in options}, grammar_rules=DEFAULT_BATCH_GRAMMAR_RULES)
     outcome = run_batch(BatchOptions(archive=str(store.archive_path(job_id)), out=str(store.out_dir(job_id)),
                                      config=config, workers=int(options.get("workers", 0)), progress=False,
                                      source_checks=bool(options.get("source_checks", False)),
