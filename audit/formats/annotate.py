@@ -66,11 +66,11 @@ def load(data: bytes, name: str, fmt: str) -> Loaded:
 
 
 def audit_units(auditor: Any, loaded: Loaded, source_checks: bool = True) -> list[UnitAudit]:
-    """Audit every unit with a target (with its source, through ``audit_pair``, when it has one)."""
+    """Audit every unit with a target, with its source when it has one (as ``batch`` does)."""
     from ..batch.worker import audit_segments, compose_proposal
 
     segments = [segment for _, segment in loaded.segments]
-    results = audit_segments(auditor, segments, source_checks and hasattr(auditor, "audit_pair"))
+    results = audit_segments(auditor, segments, source_checks)
     out = []
     for (position, segment), sentences in zip(loaded.segments, results, strict=True):
         issues = tuple(Issue.from_flag(f) for r in sentences for f in r.flags)

@@ -1,7 +1,8 @@
 """ITS 2.0 Localization Quality Issue (LQI) values for MQM flags.
 
 Type: the ITS 2.0 LQI type vocabulary (https://www.w3.org/TR/its20/#lqissue-typevalues), chosen
-from the flag's MQM category, the exact category first, then its top-level dimension.
+from the flag's MQM category by the first listed prefix it starts with ('Accuracy/Omission' ->
+omission, any other 'Accuracy/...' -> mistranslation), 'numbers' for the source number check.
 Severity: ITS asks for a decimal from 0 to 100 (100 the most severe); the MQM severities map in
 proportion to their default penalty weights (minor 1, major 5, critical 10): 10, 50, 100.
 """
@@ -22,49 +23,38 @@ ITS_TYPES = (
     "other",
 )
 
-_EXACT = {
-    "accuracy/mistranslation": "mistranslation",
-    "accuracy/addition": "addition",
-    "accuracy/omission": "omission",
-    "accuracy/untranslated": "untranslated",
-    "accuracy/untranslated text": "untranslated",
-    "accuracy/number": "numbers",
-    "accuracy/numbers": "numbers",
-    "fluency/grammar": "grammar",
-    "fluency/inconsistency": "inconsistency",
-    "fluency/punctuation": "typographical",
-    "fluency/spelling": "misspelling",
-    "fluency/character encoding": "characters",
-    "fluency/register": "register",
-    "fluency/duplication": "duplication",
-    "style/awkward": "style",
-    "style/unidiomatic": "style",
-    "style/register": "register",
-    "terminology/inconsistent": "inconsistency",
-    "locale convention/number format": "numbers",
-    "other": "other",
-}
-
-_DIMENSION = {
-    "accuracy": "mistranslation",
-    "fluency": "other",
-    "style": "style",
-    "terminology": "terminology",
-    "locale convention": "locale-violation",
-    "locale": "locale-violation",
-    "design": "formatting",
-    "markup": "markup",
-}
+#: MQM category (prefix) -> ITS LQI type; the first matching prefix wins. The same table as the
+#: review server's exports (api/storage/review_exports.py), so a flag gets one type everywhere.
+TYPE_BY_CATEGORY = (
+    ("Accuracy/Mistranslation", "mistranslation"),
+    ("Accuracy/Omission", "omission"),
+    ("Accuracy/Addition", "addition"),
+    ("Accuracy/Untranslated", "untranslated"),
+    ("Accuracy", "mistranslation"),
+    ("Fluency/Grammar", "grammar"),
+    ("Fluency/Spelling", "misspelling"),
+    ("Fluency/Punctuation", "typographical"),
+    ("Fluency/Register", "register"),
+    ("Fluency/Inconsistency", "inconsistency"),
+    ("Fluency/Character", "characters"),
+    ("Fluency", "grammar"),
+    ("Terminology", "terminology"),
+    ("Style", "style"),
+    ("Locale", "locale-violation"),
+)
 
 SEVERITY_SCORE = {"minor": 10, "major": 50, "critical": 100}
 
 
-def its_type(category: str) -> str:
-    """The ITS LQI type of an MQM category ('Accuracy/Mistranslation' -> 'mistranslation')."""
-    key = category.strip().lower()
-    if key in _EXACT:
-        return _EXACT[key]
-    return _DIMENSION.get(key.split("/", 1)[0], "uncategorized")
+def its_type(category: str, rule: str = "") -> str:
+    """The ITS LQI type of an MQM category ('Accuracy/Mistranslation' -> 'mistranslation'); the
+    source number check's flags are 'numbers'."""
+    if rule.startswith("source.number"):
+        return "numbers"
+    for prefix, kind in TYPE_BY_CATEGORY:
+        if category.startswith(prefix):
+            return kind
+    return "other"
 
 
 def its_severity(severity: str) -> int:
@@ -83,7 +73,16 @@ def its_comment(issue: Any) -> str:
 def its_attributes(issue: Any) -> list[tuple[str, str]]:
     """(local name, value) of the three LQI attributes of one issue, in a fixed order."""
     return [
-        ("locQualityIssueType", its_type(issue.category)),
+        ("locQualityIssueType", its_type(issue.category, issue.rule)),
         ("locQualityIssueComment", its_comment(issue)),
         ("locQualityIssueSeverity", str(its_severity(issue.severity))),
     ]
+
+
+def issue_line(issue: Any) -> str:
+    """One line that says everything about an issue (PO translator comments, TMX notes)."""
+    text = (f'mt-audit: {issue.severity} {issue.category} [{issue.rule}] "{issue.text}" '
+            f"(characters {issue.start}-{issue.end}; ITS {its_type(issue.category, issue.rule)}, "
+            f"severity {its_severity(issue.severity)}): {issue.message}")
+    text = f"{text} Suggestion: {issue.suggestion}" if issue.suggestion else text
+    return " ".join(text.split())

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import InputError
-from .its import its_severity, its_type
-from .model import Issue, UnitAudit
+from .its import issue_line
+from .model import UnitAudit
 from .splice import POINT, Insertion, apply
 
 _LINE = re.compile(r"[^\n]*\n|[^\n]+$")
@@ -70,14 +70,6 @@ def entries(text: str) -> list[Entry]:
     return found
 
 
-def comment_text(issue: Issue) -> str:
-    text = (f'mt-audit: {issue.severity} {issue.category} [{issue.rule}] "{issue.text}" '
-            f"(characters {issue.start}-{issue.end}; ITS {its_type(issue.category)}, "
-            f"severity {its_severity(issue.severity)}): {issue.message}")
-    text = f"{text} Suggestion: {issue.suggestion}" if issue.suggestion else text
-    return " ".join(text.split())
-
-
 def _is_translator_comment(line: str) -> bool:
     return line.startswith("#") and (len(line) == 1 or line[1] in " \t\r\n")
 
@@ -85,7 +77,7 @@ def _is_translator_comment(line: str) -> bool:
 def _entry_insertions(entry: Entry, audit: UnitAudit, order: int) -> list[Insertion]:
     first_line = entry.lines[0][1]
     newline = "\r\n" if first_line.endswith("\r\n") else "\n"
-    comments = [comment_text(issue) for issue in audit.issues]
+    comments = [issue_line(issue) for issue in audit.issues]
     if audit.proposal is not None:
         comments.append("mt-audit proposal: " + " ".join(audit.proposal.split()))
     position = entry.start

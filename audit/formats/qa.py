@@ -34,7 +34,7 @@ def rows(name: str, units: Iterable[UnitAudit]) -> list[dict[str, Any]]:
             out.append({
                 "file": name, "unit": unit.unit_id, "source": unit.source or "", "target": unit.target,
                 "span": issue.text, "start": issue.start, "end": issue.end, "category": issue.category,
-                "severity": issue.severity, "its_type": its_type(issue.category), "rule": issue.rule,
+                "severity": issue.severity, "its_type": its_type(issue.category, issue.rule), "rule": issue.rule,
                 "message": issue.message, "suggestion": issue.suggestion or "", "proposal": unit.proposal or "",
             })
     return out

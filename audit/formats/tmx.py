@@ -11,19 +11,12 @@ reads it.
 from __future__ import annotations
 
 from ..errors import InputError
-from .its import its_severity, its_type
-from .model import Issue, UnitAudit
+from .its import issue_line
+from .model import UnitAudit
 from .splice import POINT, Insertion, apply
 from .xmlscan import escape_text, leading_space, scan
 
 PROPOSAL_PROP = "x-mt-audit-proposal"
-
-
-def note_text(issue: Issue) -> str:
-    text = (f'mt-audit: {issue.severity} {issue.category} [{issue.rule}] "{issue.text}" '
-            f"(characters {issue.start}-{issue.end}; ITS {its_type(issue.category)}, "
-            f"severity {its_severity(issue.severity)}): {issue.message}")
-    return f"{text} Suggestion: {issue.suggestion}" if issue.suggestion else text
 
 
 def annotate_tmx(text: str, unit_count: int, audits: dict[int, UnitAudit], name: str) -> str:
@@ -39,7 +32,7 @@ def annotate_tmx(text: str, unit_count: int, audits: dict[int, UnitAudit], name:
         if seg is None:
             continue
         space = leading_space(text, seg.start)
-        items = [f"<note>{escape_text(note_text(issue))}</note>" for issue in audit.issues]
+        items = [f"<note>{escape_text(issue_line(issue))}</note>" for issue in audit.issues]
         if audit.proposal is not None:
             items.append(f'<prop type="{PROPOSAL_PROP}">{escape_text(audit.proposal)}</prop>')
         added = "".join(item + (space or "") for item in items)
