@@ -82,7 +82,8 @@ RESPONSES: dict[str, dict[str, Any]] = {
         "id",
     ),
     "PayloadTooLarge": _error(
-        "The body is larger than MT_AUDIT_MAX_CONTENT_LENGTH (default 5 MB).",
+        "The body is larger than MT_AUDIT_MAX_CONTENT_LENGTH (default 5 MB), or (`text_too_long`, with "
+        "`field`) the text is longer than MT_AUDIT_MAX_TEXT_CHARS characters (default 100,000).",
         "payload_too_large",
         "request body too large (limit 5242880 bytes)",
     ),
@@ -208,7 +209,16 @@ def _paths() -> dict[str, Any]:
                             ),
                         },
                     ),
-                    "responses": _responses(_json_ok("200", "AuditResult", "The audit."), *_BODY_ERRORS),
+                    "responses": {
+                        **_responses(_json_ok("200", "AuditResult", "The audit."), *_BODY_ERRORS),
+                        "503": _error(
+                            "The audit ran past MT_AUDIT_TIME_LIMIT_SECONDS (default 30) and was stopped.",
+                            "time_limit_exceeded",
+                            "the audit took longer than this server's limit of 30 s (MT_AUDIT_TIME_LIMIT_SECONDS) "
+                            "and was stopped; send a shorter text",
+                            "text",
+                        ),
+                    },
                 },
             )
         },

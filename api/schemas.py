@@ -131,7 +131,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "type": "string",
                 "minLength": 1,
                 "description": "Machine-translated text; lines are paragraphs. Offsets in the answer "
-                "index this string (Unicode code points).",
+                "index this string (Unicode code points). At most MT_AUDIT_MAX_TEXT_CHARS characters "
+                "(default 100,000; `GET /v1/health` reports the server's `limits`): longer is a 413 "
+                "`text_too_long`. The audit may take at most MT_AUDIT_TIME_LIMIT_SECONDS (default 30): "
+                "past it, 503 `time_limit_exceeded`.",
             },
             "source": {
                 "type": "string",
@@ -228,6 +231,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "text": _STR,
             "flags": {"type": "array", "items": ref("Flag")},
             "proposal": nullable(ref("Proposal")),
+            "grammar_skipped": {
+                "type": "boolean",
+                "description": "Present (true) when the sentence was checked without the grammar checker: it is "
+                "longer than MT_AUDIT_GRAMMAR_MAX_SENTENCE_CHARS or holds a token longer than "
+                "MT_AUDIT_GRAMMAR_MAX_TOKEN_CHARS (see `GET /v1/health` `limits`).",
+            },
         },
     },
     "Summary": {
@@ -265,6 +274,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "additionalProperties": _STR,
                 "description": "sacrebleu and mt-audit signatures: every figure is reproducible.",
             },
+            "grammar_skipped": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Present when some sentences were checked without the grammar checker: how many.",
+            },
         },
     },
     "AuditResult": {
@@ -289,7 +303,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "minItems": 1,
                 "maxItems": 100_000,
                 "items": _STR,
-                "description": "MT segments, one per item.",
+                "description": "MT segments, one per item; as many as `references` (else 422 `length_mismatch`).",
             },
             "references": {
                 "type": "array",
@@ -360,7 +374,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "file": {
                 "type": "string",
                 "contentMediaType": "application/octet-stream",
-                "description": "A .csv, .tsv or .tbx glossary; the file name's suffix gives the format.",
+                "description": "A .csv, .tsv or .tbx glossary; the file name's suffix gives the format "
+                "(another suffix, or a file that does not parse, is a 422 `invalid_glossary` naming the line). "
+                "TBX with a DOCTYPE or entities is refused.",
             },
             "id": {
                 "type": "string",
@@ -379,7 +395,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "type": "string",
                 "contentMediaType": "application/octet-stream",
                 "description": "A .zip or .tar.gz (.tgz, .tar) archive of documents (TMX, XLIFF, PO, CSV, TSV, "
-                "JSONL, TXT); the file name's suffix gives the archive format.",
+                "JSONL, TXT); the file name's suffix gives the archive format, and the bytes must be that "
+                "archive (else 422 `invalid_archive` at upload).",
             },
             "grammar": {
                 "type": "string",
@@ -506,6 +523,19 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "ready": {"type": "boolean", "description": "Whether the default auditor is built and warm."},
             "version": _STR,
             "database": {"type": "string", "enum": ["ok", "error"]},
+            "limits": {
+                "type": "object",
+                "description": "The work limits this server enforces (MT_AUDIT_* settings).",
+                "properties": {
+                    "max_text_chars": {"type": "integer", "description": "Longest `text`/`source` of one audit."},
+                    "grammar_max_sentence_chars": {"type": "integer", "description": "Longer sentences are "
+                                                   "checked without the grammar checker (`grammar_skipped`)."},
+                    "grammar_max_token_chars": {"type": "integer", "description": "So are sentences with a "
+                                                "longer token (a run of non-space characters)."},
+                    "time_limit_seconds": {"type": "number", "description": "Budget of one audit (503 past it)."},
+                    "max_content_length": nullable({"type": "integer", "description": "Largest body in bytes."}),
+                },
+            },
         },
     },
 }

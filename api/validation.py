@@ -202,7 +202,10 @@ def multipart_upload(what: str) -> tuple[Any, Any, Any]:
 def int_query_arg(name: str, default: int, low: int, high: int) -> int:
     """The integer query parameter ``name`` (``default`` when absent); 422 naming it when it is not
     an integer in [low, high]."""
-    raw = request.args.get(name)
+    given = request.args.getlist(name)
+    if len(given) > 1:
+        raise ApiError(422, "invalid_field", f"given {len(given)} times; send it once", name)
+    raw = given[0] if given else None
     if raw is None:
         return default
     try:

@@ -100,3 +100,21 @@ def test_rate_limit_counters_are_shared_between_apps(tmp_path):
     finally:
         for app in (first, second):
             app.extensions["mt_audit"].db.dispose()
+
+
+def test_repeated_per_page_is_refused(client, translator_key, auth):
+    response = client.get("/v1/jobs?per_page=5&per_page=500", headers=auth(translator_key))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["field"] == "per_page"
+    response = client.get("/v1/glossaries/diplomacy/entries?page=1&page=2", headers=auth(translator_key))
+    assert (response.status_code, response.get_json()["error"]["field"]) == (422, "page")
+
+
+def test_the_document_states_the_limits(client):
+    document = client.get("/v1/openapi.json").get_json()
+    audit = document["paths"]["/v1/audit"]["post"]["responses"]
+    assert audit["503"]["content"]["application/json"]["example"]["error"]["code"] == "time_limit_exceeded"
+    schemas = document["components"]["schemas"]
+    assert "MT_AUDIT_MAX_TEXT_CHARS" in schemas["AuditRequest"]["properties"]["text"]["description"]
+    assert "grammar_skipped" in schemas["SegmentResult"]["properties"]
+    assert "limits" in schemas["Health"]["properties"]
