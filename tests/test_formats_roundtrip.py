@@ -333,3 +333,39 @@ def test_malformed_xml_names_file_and_line() -> None:
     with pytest.raises(InputError) as caught:
         load(data, "bad.xlf", "xliff")
     assert caught.value.file == "bad.xlf" and caught.value.line == 7
+
+
+PREFIXED = """<?xml version="1.0"?>
+<x:xliff xmlns:x="urn:oasis:names:tc:xliff:document:1.2" xmlns:itsx="http://www.w3.org/2005/11/its" version="1.2">
+<x:file original="f" source-language="zh" target-language="en" datatype="plaintext"><x:body>
+<x:trans-unit id="1"><x:source>a</x:source><x:target>Hello <!-- c -->  the
+      wide   world &#x4E2D;.</x:target></x:trans-unit>
+</x:body></x:file></x:xliff>
+"""
+
+
+def test_prefixed_xliff_with_its_declared_and_white_space_normalised_by_the_reader() -> None:
+    data = PREFIXED.encode()
+    loaded, units = audited(data, "p.xlf", "xliff", {"f:1": [("the wide world",)]}, {"f:1": "Hello, world."})
+    assert loaded.segments[0][1].mt == "Hello the wide world 中."  # translate-toolkit's normalize-space
+    out = annotate(loaded, units)
+    (mark,) = its_issues(out)
+    assert etree.QName(mark).namespace == "urn:oasis:names:tc:xliff:document:1.2"
+    assert "".join(mark.itertext()) == "the\n      wide   world"  # the same words, as the file has them
+    assert b' itsx:locQualityIssueType="mistranslation"' in out and b"xmlns:its=" not in out
+    assert b'<x:alt-trans origin="mt-audit" alttranstype="proposal"><x:target>Hello, world.</x:target>' in out
+    stripped = re.sub(rb' itsx:version="2\.0"|<x:mrk [^>]*>|</x:mrk>|<x:alt-trans .*?</x:alt-trans>', b"", out)
+    assert stripped == data
+
+
+def test_a_target_that_reads_differently_gets_its_whole_content_marked() -> None:
+    data = XLIFF12.encode()
+    loaded = load(data, "doc.xlf", "xliff")
+    position, segment = loaded.segments[1]
+    changed = UnitAudit(position, segment.seg_id, segment.source, "Not what the file says.",
+                        (Issue(4, 8, "what", "r.x", "Style/Awkward", "minor", "odd"),), None)
+    out = annotate(loaded, [changed])
+    assert strip_xliff(out) == data
+    (mark,) = its_issues(out)
+    assert "".join(mark.itertext()) == "This is bold 'text' and it can be seen that it is fine."
+    assert mark.get(f"{ITS}locQualityIssueComment").startswith('"what" (characters 4-8): odd')

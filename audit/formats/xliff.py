@@ -12,9 +12,11 @@ Each flag marks its span of the target:
   span that cannot nest, ``<sm id=... type="its:generic" its:.../>...<em startRef=.../>`` at its
   exact ends. The proposal is a unit ``<note category="mt-audit" appliesTo="target">``.
 
-The ITS namespace (and ``its:version="2.0"``) is declared on the root element. When a target's
-text as the scanner reads it differs from translate-toolkit's (markup the scanner does not model),
-the flags wrap the target's whole content, each comment quoting its words and offsets.
+The ITS namespace (and ``its:version="2.0"``) is declared on the root element. Flag offsets are
+into the target text as translate-toolkit reads it (white space normalised unless
+``xml:space="preserve"``); the scanner reads the target the same way, keeping each character's
+place. Where the two still differ (markup the scanner does not model), the flags wrap the target's
+whole content, each comment quoting its words and offsets.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ..errors import InputError
 from .its import ITS_NS, ITS_VERSION, its_attributes
 from .model import Issue, UnitAudit
 from .splice import CLOSE, OPEN, POINT, Insertion, Span, apply, locate, nest
-from .xmlscan import Element, element_text, escape_attr, escape_text, leading_space, scan
+from .xmlscan import Element, element_text, escape_attr, escape_text, leading_space, normalize_space, scan
 
 XLIFF12_NS = "urn:oasis:names:tc:xliff:document:1.2"
 XLIFF2_PREFIX = "urn:oasis:names:tc:xliff:document:2."
@@ -72,6 +74,8 @@ def _where(issue: Issue) -> str:
 def _mark_spans(writer: _Writer, target: Element, unit: Element, audit: UnitAudit) -> None:
     """The ITS markup of each issue of one target."""
     text, chars = element_text(writer.text, target)
+    if text != audit.target:  # translate-toolkit normalises white space unless xml:space="preserve"
+        text, chars = normalize_space(text, chars)
     content = (target.tag_end, target.close_start)
     exact = text == audit.target
     atomic = frozenset() if writer.version2 else CODE_ELEMENTS_12

@@ -194,3 +194,24 @@ def leading_space(text: str, position: int) -> str:
             begin -= 1
         return text[begin:position]
     return ""
+
+
+def normalize_space(text: str, chars: list[Char]) -> tuple[str, list[Char]]:
+    """XPath ``normalize-space()`` of ``text`` (what translate-toolkit reads where ``xml:space`` is
+    not ``preserve``: runs of space, tab and line ends as one space, none at either end), keeping
+    the place of each character; a collapsed run is placed at its first character."""
+    out: list[str] = []
+    placed: list[Char] = []
+    pending: Char | None = None
+    for value, char in zip(text, chars, strict=True):
+        if value in " \t\n\r":
+            if pending is None and out:
+                pending = char
+            continue
+        if pending is not None:
+            out.append(" ")
+            placed.append(pending)
+            pending = None
+        out.append(value)
+        placed.append(char)
+    return "".join(out), placed
