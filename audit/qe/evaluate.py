@@ -1,0 +1,209 @@
+"""Calibrate and measure the detector on the held-out documents of the MQM files.
+
+Every figure here comes from documents the shipped model never saw (fold ``TEST_FOLD`` of each file,
+see :mod:`audit.qe.data`). Thresholds are chosen by document-level cross-validation inside that
+held-out part: its documents are dealt into ``CV_FOLDS`` groups; for each group the thresholds are
+chosen on the other groups and applied to it, and the pooled predictions are scored. The shipped
+thresholds are then chosen once on all held-out documents.
+
+The choice: the span threshold maximising character span F1 among those whose false-flag rate (share
+of error-free segments flagged) stays under the mode's cap; then the major threshold maximising the
+severity-aware span F1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..evaluation import baselines
+from ..evaluation.data import AnnotatedSegment, read_annotations
+from ..evaluation.metrics import PredictedSpan, Scores, score
+from .data import corpus_name, doc_folds, held_out
+from .detector import Detector, Prediction, Thresholds, decode_spans
+
+MODES = ("source", "target")
+#: False-flag-rate caps used when choosing thresholds, per mode.
+FALSE_FLAG_CAPS = {"source": 0.15, "target": 0.08}
+SPAN_GRID = tuple(round(x, 2) for x in np.arange(0.10, 0.91, 0.05))
+MAJOR_GRID = tuple(round(x, 2) for x in np.arange(0.05, 0.91, 0.05))
+CV_FOLDS = 5
+CV_SEED = 29
+RULE = "qe.span"
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    corpus: str
+    src_lang: str
+    tgt_lang: str
+    rows: list[AnnotatedSegment]
+
+
+def held_out_sets(paths: Sequence[Path | str]) -> list[HeldOut]:
+    out = []
+    for path in paths:
+        path = Path(path)
+        rows = held_out(read_annotations(path))
+        src, tgt = _pair_of(path)
+        out.append(HeldOut(corpus_name(path), src, tgt, rows))
+    return out
+
+
+def _pair_of(path: Path) -> tuple[str, str]:
+    stem = corpus_name(path)
+    pair = stem.rsplit("-", 1)[-1]
+    return (pair[:2], pair[2:]) if len(pair) == 4 else ("", "")
+
+
+def predict_rows(detector: Detector, rows: Sequence[AnnotatedSegment], mode: str) -> list[Prediction]:
+    """One prediction per row (rows of one pair share it: each pair is run once)."""
+    keys = list(dict.fromkeys((r.source if mode == "source" else "", r.target) for r in rows))
+    preds = detector.predict([t for _, t in keys], [s or None for s, _ in keys])
+    table = dict(zip(keys, preds, strict=True))
+    return [table[(r.source if mode == "source" else "", r.target)] for r in rows]
+
+
+def to_spans(pred: Prediction, text: str, thresholds: Thresholds) -> list[PredictedSpan]:
+    return [PredictedSpan(s.start, s.end, s.severity, RULE, "Accuracy/Mistranslation")
+            for s in decode_spans(pred, text, thresholds)]
+
+
+def choose_thresholds(preds: Sequence[Prediction], rows: Sequence[AnnotatedSegment], cap: float) -> Thresholds:
+    best: tuple[float, float] | None = None
+    fallback: tuple[float, float] | None = None
+    for span in SPAN_GRID:
+        scores = score([to_spans(p, r.target, Thresholds(span, 1.01)) for p, r in zip(preds, rows, strict=True)],
+                       rows)
+        f1 = scores.span.f1 or 0.0
+        rate = scores.false_flags.value or 0.0
+        if rate <= cap and (best is None or f1 > best[1]):
+            best = (span, f1)
+        if fallback is None or rate < fallback[1]:
+            fallback = (span, rate)
+    span = best[0] if best is not None else (fallback[0] if fallback else 0.5)
+    major_best = (0.5, -1.0)
+    for major in MAJOR_GRID:
+        scores = score([to_spans(p, r.target, Thresholds(span, major)) for p, r in zip(preds, rows, strict=True)],
+                       rows)
+        f1 = scores.span_severity.f1 or 0.0
+        if f1 > major_best[1]:
+            major_best = (major, f1)
+    return Thresholds(span, major_best[0])
+
+
+def cross_validated(preds: Sequence[Prediction], rows: Sequence[AnnotatedSegment], cap: float
+                    ) -> tuple[list[list[PredictedSpan]], list[Thresholds]]:
+    """Held-out spans for every row, each from thresholds chosen on the other documents."""
+    folds = doc_folds((r.doc for r in rows), CV_SEED, CV_FOLDS)
+    out: list[list[PredictedSpan]] = [[] for _ in rows]
+    chosen = []
+    for fold in sorted(set(folds.values())):
+        train = [i for i, r in enumerate(rows) if folds[r.doc] != fold]
+        test = [i for i, r in enumerate(rows) if folds[r.doc] == fold]
+        if not train:
+            train = test
+        thresholds = choose_thresholds([preds[i] for i in train], [rows[i] for i in train], cap)
+        chosen.append(thresholds)
+        for i in test:
+            out[i] = to_spans(preds[i], rows[i].target, thresholds)
+    return out, chosen
+
+
+def combine(rule_spans: Sequence[Sequence[PredictedSpan]], qe_spans: Sequence[Sequence[PredictedSpan]]
+            ) -> list[list[PredictedSpan]]:
+    """Rules first; a detector span that overlaps a rule's flag is left out (the rule explains it)."""
+    out = []
+    for rules, spans in zip(rule_spans, qe_spans, strict=True):
+        kept = [s for s in spans if all(s.end <= r.start or s.start >= r.end for r in rules)]
+        out.append(sorted([*rules, *kept], key=lambda s: (s.start, s.end)))
+    return out
+
+
+def baseline_rows(rows: Sequence[AnnotatedSegment], rate: float) -> dict[str, Scores]:
+    all_scores = score(baselines.flag_all(rows), rows)
+    return {
+        "flag all": all_scores,
+        "random (expected)": baselines.random_expected(all_scores, rate),
+        "length only": score(baselines.flag_longest(rows, rate), rows),
+    }
+
+
+def scores_row(corpus: str, mode: str, system: str, scores: Scores) -> dict[str, Any]:
+    def pct(v: float | None) -> float | None:
+        return None if v is None else round(100 * v, 1)
+
+    return {"corpus": corpus, "mode": mode, "system": system, "segments": scores.segments,
+            "flag_rate": pct(scores.flag_rate), "seg_any_f1": pct(scores.segment_any.f1),
+            "seg_major_f1": pct(scores.segment_major.f1), "span_p": pct(scores.span.precision),
+            "span_r": pct(scores.span.recall), "span_f1": pct(scores.span.f1),
+            "false_flag_rate": pct(scores.false_flags.value)}
+
+
+RuleFlagger = Callable[[HeldOut, str], list[list[PredictedSpan]]]
+
+
+Predictions = dict[tuple[str, str], list[Prediction]]
+
+
+def predict_sets(detector: Detector, sets: Sequence[HeldOut], modes: Sequence[str] = MODES,
+                 log: Callable[[str], None] = print) -> Predictions:
+    out: Predictions = {}
+    for held in sets:
+        for mode in modes:
+            out[(held.corpus, mode)] = predict_rows(detector, held.rows, mode)
+            log(f"{held.corpus} {mode}: {len(held.rows)} rows predicted")
+    return out
+
+
+def evaluate_sets(sets: Sequence[HeldOut], predictions: Predictions, rule_flagger: RuleFlagger | None = None,
+                  modes: Sequence[str] = MODES, log: Callable[[str], None] = print) -> list[dict[str, Any]]:
+    """The figures table: per file and mode, the detector (cross-validated thresholds), the rules, both,
+    and the baselines at the combined flagger's rate."""
+    table: list[dict[str, Any]] = []
+    for held in sets:
+        for mode in modes:
+            rows = held.rows
+            preds = predictions[(held.corpus, mode)]
+            qe_spans, _ = cross_validated(preds, rows, FALSE_FLAG_CAPS[mode])
+            systems = {"detector": score(qe_spans, rows)}
+            if rule_flagger is not None:
+                rule_spans = rule_flagger(held, mode)
+                systems["rules"] = score(rule_spans, rows)
+                systems["rules + detector"] = score(combine(rule_spans, qe_spans), rows)
+            main = systems.get("rules + detector", systems["detector"])
+            systems.update(baseline_rows(rows, main.flag_rate or 0.0))
+            for name, scores in systems.items():
+                table.append(scores_row(held.corpus, mode, name, scores))
+            log(f"{held.corpus} {mode}: scored")
+    return table
+
+
+def shipped_thresholds(sets: Sequence[HeldOut], predictions: Predictions, modes: Sequence[str] = MODES
+                       ) -> dict[str, Thresholds]:
+    """One threshold pair per mode, chosen on all held-out rows of all files."""
+    out = {}
+    for mode in modes:
+        preds: list[Prediction] = []
+        rows: list[AnnotatedSegment] = []
+        for held in sets:
+            preds.extend(predictions[(held.corpus, mode)])
+            rows.extend(held.rows)
+        out[mode] = choose_thresholds(preds, rows, FALSE_FLAG_CAPS[mode])
+    return out
+
+
+def markdown_table(table: Sequence[dict[str, Any]]) -> str:
+    cols = ["corpus", "mode", "system", "flag_rate", "seg_any_f1", "seg_major_f1", "span_p", "span_r", "span_f1",
+            "false_flag_rate"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in table:
+        lines.append("| " + " | ".join("" if row[c] is None else str(row[c]) for c in cols) + " |")
+    return "\n".join(lines)
+
+
+__all__ = ["HeldOut", "evaluate_sets", "held_out_sets", "predict_sets", "shipped_thresholds"]

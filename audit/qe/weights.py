@@ -1,0 +1,63 @@
+"""What the repository ships of the detector: the trained part only.
+
+``detector.safetensors`` holds the kept encoder layers, the embedding LayerNorm and the two heads in
+fp16 (the frozen 250k-row embedding matrix comes from the base, converted on the user's machine);
+``detector.json`` says how many base layers the detector keeps and how it was trained.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+
+WEIGHTS_FILE = "detector.safetensors"
+META_FILE = "detector.json"
+
+
+def shipped_detector_dir() -> Path:
+    return Path(__file__).with_name("shipped")
+
+
+def save_detector(model, out_dir: Path, meta: dict[str, Any]) -> Path:
+    import torch
+    from safetensors.torch import save_file
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items() if k in trainable}
+    save_file(state, str(out_dir / WEIGHTS_FILE))
+    (out_dir / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+    return out_dir
+
+
+def read_meta(model_dir: Path) -> dict[str, Any]:
+    path = model_dir / META_FILE
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"no detector here: {exc.strerror}", file=str(path)) from None
+    except ValueError as exc:
+        raise ConfigError(f"unreadable detector description: {exc}", file=str(path)) from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("layers"), int):
+        raise ConfigError("field 'layers' must be an integer", file=str(path))
+    return meta
+
+
+def load_detector_state(model_dir: Path) -> dict:
+    import torch
+    from safetensors.torch import load_file
+
+    path = model_dir / WEIGHTS_FILE
+    if not path.is_file():
+        raise ConfigError("no detector weights", file=str(path))
+    return {k: v.to(torch.float32) for k, v in load_file(str(path)).items()}
+
+
+def write_thresholds(model_dir: Path, thresholds: dict[str, Any]) -> None:
+    """Record the calibrated thresholds (per mode: ``span``, ``major``) in ``detector.json``."""
+    meta = read_meta(model_dir)
+    meta["thresholds"] = {mode: {"span": t.span, "major": t.major} for mode, t in thresholds.items()}
+    (model_dir / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")

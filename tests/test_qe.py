@@ -1,0 +1,270 @@
+"""The learned detector's code paths on a tiny model built here (a 2-layer BERT with a 90-piece
+vocabulary): reading an E5S1 file, tokenising with offsets, soft labels from several raters,
+document-level folds, training with checkpoints and resume, export, loading, span decoding and
+calibration. The real base and the shipped weights are tested in tests/test_qe_models.py."""
+
+from __future__ import annotations
+
+import json
+import struct
+import string
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from audit.errors import ConfigError  # noqa: E402
+from audit.evaluation.data import AnnotatedSegment, GoldSpan  # noqa: E402
+from audit.qe.data import Example, doc_folds, held_out, merge_raters  # noqa: E402
+from audit.qe.detector import Detector, Prediction, Thresholds, Word, decode_spans, group_words  # noqa: E402
+from audit.qe.e5file import dequantise_q4, read_e5_file  # noqa: E402
+from audit.qe.tokenizer import METASPACE, E5Tokenizer  # noqa: E402
+
+SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"]
+WORDS = ["▁the", "▁cat", "▁sat", "▁on", "▁mat", "▁dog", "▁ran", "▁big", "▁red", "▁house", "▁A", "▁in"]
+CHARS = [METASPACE, *string.ascii_letters, *".,!?"]
+PIECES = SPECIALS + WORDS + [c for c in CHARS if c not in SPECIALS]
+
+
+def _q4_block(values: np.ndarray) -> bytes:
+    scale = np.float16(np.abs(values).max() / 7 or 1.0)
+    q = np.clip(np.round(values / np.float32(scale)), -8, 7).astype(np.int8) + 8
+    nibbles = (q[:16] | (q[16:] << 4)).astype(np.uint8)
+    return scale.tobytes() + nibbles.tobytes()
+
+
+def write_e5_file(path, hidden=32, layers=2, heads=2, inter=64, max_pos=64):
+    """A tiny E5S1 file in the package's layout (q4 word embeddings and linear weights)."""
+    rng = np.random.default_rng(0)
+    vocab = len(PIECES)
+    blob = b"".join(p.encode() for p in PIECES)
+    offsets = np.cumsum([0, *(len(p.encode()) for p in PIECES)]).astype("<u4")
+    scores = np.array([0.0] * 4 + [-2.0] * len(WORDS) + [-5.0] * (vocab - 4 - len(WORDS)), dtype="<f4")
+    head = b"E5S1" + struct.pack("<I7ifi", 1, hidden, layers, heads, inter, vocab, max_pos, 1, 1e-12, 2)
+    head += struct.pack("<i4iQ", vocab, 0, 2, 1, 3, len(blob)) + offsets.tobytes() + scores.tobytes() + blob
+    norm = struct.pack("<IB", ord("’"), 1) + struct.pack("<I", ord("'"))
+    head += struct.pack("<iI", 1, len(norm)) + norm
+    tensors: dict[str, tuple[np.ndarray, bool]] = {
+        "emb.word": (rng.normal(0, 0.1, vocab * hidden), True),
+        "emb.pos": (rng.normal(0, 0.1, max_pos * hidden), False),
+        "emb.type": (np.zeros(hidden), False),
+        "emb.ln.w": (np.ones(hidden), False), "emb.ln.b": (np.zeros(hidden), False),
+    }
+    shapes = {"q": (hidden, hidden), "k": (hidden, hidden), "v": (hidden, hidden), "ao": (hidden, hidden),
+              "fi": (inter, hidden), "fo": (hidden, inter)}
+    for layer in range(layers):
+        for name, (out, inp) in shapes.items():
+            tensors[f"l{layer}.{name}.w"] = (rng.normal(0, 0.1, out * inp), True)
+            tensors[f"l{layer}.{name}.b"] = (np.zeros(out), False)
+        for name in ("aln", "oln"):
+            tensors[f"l{layer}.{name}.w"] = (np.ones(hidden), False)
+            tensors[f"l{layer}.{name}.b"] = (np.zeros(hidden), False)
+    payloads = []
+    for values, quantised in tensors.values():
+        values = values.astype(np.float32)
+        if quantised:
+            payloads.append(b"".join(_q4_block(values[i:i + 32]) for i in range(0, len(values), 32)))
+        else:
+            payloads.append(values.astype("<f4").tobytes())
+    directory = struct.pack("<i", len(tensors))
+    entry_sizes = sum(2 + len(n) + 1 + 4 + 16 for n in tensors)
+    offset = len(head) + len(directory) + entry_sizes
+    for (name, (values, _)), payload in zip(tensors.items(), payloads, strict=True):
+        directory += struct.pack("<H", len(name)) + name.encode() + struct.pack("<BIQQ", 0, len(values), offset,
+                                                                                   len(payload))
+        offset += len(payload)
+    path.write_bytes(head + directory + b"".join(payloads))
+    return tensors
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory):
+    from audit.qe.base import convert_base
+
+    folder = tmp_path_factory.mktemp("qe")
+    write_e5_file(folder / "tiny.bin")
+    return convert_base(folder / "base", folder / "tiny.bin")
+
+
+def test_q4_blocks_dequantise_to_nibble_times_scale():
+    values = np.linspace(-1, 1, 32).astype(np.float32)
+    out = dequantise_q4(_q4_block(values), 32)
+    assert np.abs(out - values).max() < 0.08
+    assert out[0] < 0 < out[-1]
+
+
+def test_reading_the_file_gives_vocab_norm_map_and_fp32_tensors(tmp_path):
+    tensors = write_e5_file(tmp_path / "tiny.bin")
+    e5 = read_e5_file(tmp_path / "tiny.bin")
+    assert e5.config.hidden == 32 and e5.config.layers == 2
+    assert e5.vocab.pieces == tuple(PIECES) and e5.vocab.unk == 3
+    assert e5.vocab.normalisation == {ord("’"): "'"}
+    assert np.allclose(e5.tensors["emb.pos"], tensors["emb.pos"][0])
+    assert np.abs(e5.tensors["l0.q.w"] - tensors["l0.q.w"][0]).max() < 0.05
+
+
+def test_a_truncated_or_foreign_file_is_refused_with_its_name(tmp_path):
+    (tmp_path / "x.bin").write_bytes(b"GGUF\x00\x00")
+    with pytest.raises(ConfigError, match="bad magic"):
+        read_e5_file(tmp_path / "x.bin")
+    write_e5_file(tmp_path / "t.bin")
+    (tmp_path / "cut.bin").write_bytes((tmp_path / "t.bin").read_bytes()[:200])
+    with pytest.raises(ConfigError, match="cut.bin"):
+        read_e5_file(tmp_path / "cut.bin")
+
+
+def test_tokens_carry_spans_into_the_original_text(tiny_base):
+    from audit.qe.base import load_base
+
+    tok = load_base(tiny_base).tokenizer
+    text = "the  cat’s mat"
+    enc = tok.encode(text)
+    pieces = [PIECES[i] for i in enc.ids]
+    assert pieces[:2] == ["▁the", "▁cat"]
+    covered = [text[a:b] for a, b in enc.spans if b > a]
+    assert covered[:2] == ["the", "cat"]
+    assert "’" in covered  # normalised to ' for the model, spanned in the original
+    assert all(text[a:b].strip() == text[a:b] for a, b in enc.spans)
+
+
+def _row(doc, rater, target, spans, system="s1", source="src"):
+    return AnnotatedSegment(system, doc, 1, rater, source, target, tuple(GoldSpan(*s) for s in spans))
+
+
+def test_raters_merge_into_soft_token_labels_and_a_mean_penalty():
+    rows = [_row("d1", "r1", "the cat sat", [(4, 7, "major")]), _row("d1", "r2", "the cat sat", []),
+            _row("d1", "r3", "the cat sat", [(4, 11, "minor")])]
+    (example,) = merge_raters("zhen", rows)
+    assert example.raters == 3
+    labels = example.token_labels([(0, 3), (4, 7), (8, 11)])
+    assert labels[0].tolist() == [1.0, 0.0, 0.0]
+    assert np.allclose(labels[1], [1 / 3, 1 / 3, 1 / 3])
+    assert np.allclose(labels[2], [2 / 3, 1 / 3, 0.0])
+    assert example.sentence_target == pytest.approx((5 + 0 + 1) / 3 / 25)
+
+
+def test_documents_never_straddle_folds():
+    rows = [_row(f"d{d}", "r", f"t{i}", [], system=f"s{i}") for d in range(12) for i in range(3)]
+    folds = doc_folds(r.doc for r in rows)
+    assert sorted(set(folds.values())) == [0, 1, 2, 3, 4]
+    test = held_out(rows)
+    assert test and {r.doc for r in test}.isdisjoint({r.doc for r in rows if r not in test})
+    assert all(e.fold == folds[e.doc] for e in merge_raters("x", rows))
+
+
+def test_words_group_tokens_and_spans_follow_thresholds():
+    text = "the bigcat sat"
+    spans = [(0, 3), (4, 7), (7, 10), (11, 14)]
+    probs = np.array([[0.9, 0.05, 0.05], [0.3, 0.3, 0.4], [0.8, 0.1, 0.1], [0.2, 0.7, 0.1]])
+    words = group_words(spans, text, probs)
+    assert [(w.start, w.end) for w in words] == [(0, 3), (4, 10), (11, 14)]
+    assert words[1].p_error == pytest.approx(0.7) and words[1].p_major == pytest.approx(0.4)
+    pred = Prediction(words, 0.3)
+    assert [(s.start, s.end, s.severity) for s in decode_spans(pred, text, Thresholds(0.5, 0.35))] == \
+        [(4, 14, "major")]
+    assert [(s.start, s.end) for s in decode_spans(pred, text, Thresholds(0.75, 0.5))] == [(11, 14)]
+    assert decode_spans(pred, text, Thresholds(0.95, 0.5)) == []
+    assert pred.quality == pytest.approx(0.7)
+
+
+def _training_data(tmp_path):
+    lines = []
+    for doc in range(10):
+        for i, (target, spans) in enumerate([("the cat sat on the mat", [[4, 7, "major"]]),
+                                             ("the dog ran in the house", []),
+                                             ("A big red cat", [[6, 9, "minor"]])]):
+            lines.append(json.dumps({"system": f"s{i}", "doc": f"d{doc}", "seg_id": i, "rater": "r1",
+                                     "source": "the cat sat", "target": target,
+                                     "spans": [{"start": a, "end": b, "severity": s, "text": target[a:b]}
+                                               for a, b, s in spans]}))
+    path = tmp_path / "mqm-tiny-enen.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_training_checkpoints_resumes_exactly_and_exports_a_loadable_detector(tmp_path, tiny_base):
+    from audit.qe.train import TrainConfig, Trainer
+    from audit.qe.weights import load_detector_state, read_meta
+
+    data = _training_data(tmp_path)
+
+    def config(out):
+        return TrainConfig(data=(str(data),), out=str(out), layers=2, frozen_layers=0, epochs=2, batch_tokens=40,
+                           checkpoint_every=1, base_dir=str(tiny_base), threads=1)
+
+    straight = Trainer(config(tmp_path / "a")).run()
+    seen: list[int] = []
+
+    def stop_after_three(step, total, loss):
+        seen.append(step)
+        if step == 3:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        Trainer(config(tmp_path / "b"), stop_after_three).run()
+    resumed_steps: list[tuple[int, int]] = []
+    resumed = Trainer(config(tmp_path / "b"), lambda s, t, loss: resumed_steps.append((s, t))).run()
+    total = resumed_steps[0][1]
+    assert seen == [1, 2, 3] and [s for s, _ in resumed_steps] == list(range(4, total + 1))
+    a, b = load_detector_state(straight), load_detector_state(resumed)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    meta = read_meta(straight)
+    assert meta["layers"] == 2 and meta["steps"] == total
+    with pytest.raises(ConfigError, match="other settings"):
+        Trainer(TrainConfig(data=(str(data),), out=str(tmp_path / "b"), layers=2, frozen_layers=0, epochs=3,
+                            base_dir=str(tiny_base))).run()
+
+    detector = Detector(straight, base_dir=tiny_base, quantise=False)
+    texts = ["the cat sat on the mat", "A big red cat"]
+    with_source = detector.predict(texts, ["the cat sat", None])
+    assert [len(p.words) for p in with_source] == [6, 4]
+    assert all(0.0 <= w.p_error <= 1.0 for p in with_source for w in p.words)
+    assert all(0.0 <= p.penalty <= 1.0 for p in with_source)
+    quantised = Detector(straight, base_dir=tiny_base, quantise=True).predict(texts)
+    assert [len(p.words) for p in quantised] == [6, 4]
+
+
+def test_detector_refuses_weights_of_another_shape(tmp_path, tiny_base):
+    from audit.qe.weights import META_FILE
+
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / META_FILE).write_text(json.dumps({"layers": 2}), encoding="utf-8")
+    with pytest.raises(ConfigError, match="no detector weights"):
+        Detector(folder, base_dir=tiny_base).predict(["the cat"])
+    (folder / META_FILE).write_text("{", encoding="utf-8")
+    with pytest.raises(ConfigError, match="unreadable"):
+        Detector(folder, base_dir=tiny_base).predict(["the cat"])
+
+
+def test_thresholds_are_chosen_under_the_false_flag_cap():
+    from audit.qe.evaluate import choose_thresholds, cross_validated
+
+    # Per document: two major errors the model is sure of, a minor one it half sees, and a clean
+    # segment it is as unsure of: F1 wants 0.6, a zero false-flag cap forbids it.
+    rows, preds = [], []
+    for doc in range(10):
+        for k, (gold, p_err, p_major) in enumerate([("major", 0.8, 0.7), ("major", 0.8, 0.7),
+                                                    ("minor", 0.6, 0.1), (None, 0.6, 0.1)]):
+            rows.append(_row(f"d{doc}", "r", "the cat sat", [(4, 7, gold)] if gold else [], system=f"s{k}"))
+            preds.append(Prediction((Word(0, 3, 0.05, 0.0), Word(4, 7, p_err, p_major), Word(8, 11, 0.05, 0.0)),
+                                    0.2))
+    loose = choose_thresholds(preds, rows, cap=1.0)
+    strict = choose_thresholds(preds, rows, cap=0.0)
+    assert loose.span <= 0.6 < strict.span <= 0.8
+    assert strict.major <= 0.7
+    spans, chosen = cross_validated(preds, rows, cap=0.0)
+    assert len(chosen) == 5
+    assert [bool(s) for s in spans[:4]] == [True, True, False, False]
+    assert all(s[0].severity == "major" for s in spans if s)
+
+
+def test_examples_are_frozen_records():
+    example = Example("c", "d", "s", "t", 1, (), 0)
+    with pytest.raises(AttributeError):
+        example.doc = "other"  # type: ignore[misc]
