@@ -387,7 +387,7 @@
       event.preventDefault();
       return toggleHelp(false);
     }
-    if (tag === "INPUT" && event.target.id === "f-search" && event.key === "Escape") {
+    if (event.target.closest && event.target.closest("#filters") && event.key === "Escape") {
       event.preventDefault();
       event.target.blur();
       return select(current || all()[0], true);

@@ -299,22 +299,17 @@ def source_spans(
 ) -> dict[int, tuple[int, int]]:
     """Each sentence's aligned source span (offsets into ``source``), by sentence position.
 
-    Length-based alignment (no model), then widened to the source sentences that hold the source
-    evidence of the sentence's source-aware flags, so a highlighted source span is always shown."""
-    from audit.source.align import Sentence, align
-    from audit.source.checks import EXPECTED_CHAR_RATIO, split_sentences
-    from audit.source.embed import LengthOnly
+    Length-based alignment (no model), paragraph by paragraph when the source has as many non-empty
+    lines as the MT has paragraphs (else over the whole text), then widened to the source sentences
+    that hold the source evidence of the sentence's source-aware flags."""
+    from audit.source.checks import split_sentences
 
     src = split_sentences(source, src_lang)
     if not src or not results:
         return {}
-    tgt = [Sentence(r.segment.start, r.segment.end, r.segment.text) for r in results]
-    ratio = EXPECTED_CHAR_RATIO.get(src_lang or "", 1.0) if tgt_lang == "en" else None
     spans: dict[int, tuple[int, int]] = {}
-    for pair in align(src, tgt, LengthOnly(), ratio=ratio):
-        if pair.source_ids and pair.target_ids:
-            for index in pair.target_ids:
-                spans[index] = (pair.source_start, pair.source_end)
+    for src_part, positions in _paragraph_pairs(source, src, results):
+        spans.update(_align_part(src_part, [(i, results[i]) for i in positions], src_lang, tgt_lang))
     for index, result in enumerate(results):
         for flag in result.flags:
             if flag.source_start is None or flag.source_end is None:
@@ -326,6 +321,46 @@ def source_spans(
             old = spans.get(index)
             spans[index] = (min(lo, old[0]), max(hi, old[1])) if old else (lo, hi)
     return spans
+
+
+def _paragraph_pairs(
+    source: str, src: list[Any], results: Sequence[SegmentResult]
+) -> list[tuple[list[Any], list[int]]]:
+    """(source sentences, MT sentence positions) per paragraph when the paragraphs pair up; else one pair."""
+    lines: list[tuple[int, int]] = []
+    offset = 0
+    for line in source.splitlines(keepends=True):
+        if line.strip():
+            lines.append((offset, offset + len(line)))
+        offset += len(line)
+    groups: dict[int, list[int]] = {}
+    for position, result in enumerate(results):
+        groups.setdefault(result.segment.paragraph, []).append(position)
+    if len(lines) != len(groups):
+        return [(src, list(range(len(results))))]
+    return [
+        ([s for s in src if start <= s.start < end], positions)
+        for (start, end), positions in zip(lines, groups.values(), strict=True)
+    ]
+
+
+def _align_part(
+    src: list[Any], targets: list[tuple[int, SegmentResult]], src_lang: str | None, tgt_lang: str
+) -> dict[int, tuple[int, int]]:
+    from audit.source.align import Sentence, align
+    from audit.source.checks import EXPECTED_CHAR_RATIO
+    from audit.source.embed import LengthOnly
+
+    if not src or not targets:
+        return {}
+    tgt = [Sentence(r.segment.start, r.segment.end, r.segment.text) for _, r in targets]
+    ratio = EXPECTED_CHAR_RATIO.get(src_lang or "", 1.0) if tgt_lang == "en" else None
+    out: dict[int, tuple[int, int]] = {}
+    for pair in align(src, tgt, LengthOnly(), ratio=ratio):
+        if pair.source_ids and pair.target_ids:
+            for index in pair.target_ids:
+                out[targets[index][0]] = (pair.source_start, pair.source_end)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
