@@ -278,3 +278,43 @@ def test_rules_page_learns_per_team_and_takes_overrides(client, doc, db, make_us
                       headers={"X-CSRFToken": token})
     assert bad.status_code == 422
     assert other["document_id"]
+
+
+def test_replay_reports_what_the_learnt_rules_would_have_saved():
+    from audit.evaluation.replay import replay
+
+    t = Thresholds(window=6, min_decisions=4, lower_at=0.5, off_at=0.75, edit_at=0.6)
+    script = [("key:1", "reject", ("r.noisy",))] * 6 + [("key:1", "accept", ("r.noisy",))]
+    script += [("key:1", "edit", ("r.fixer",))] * 5 + [("key:2", "reject", ("r.noisy",))]
+    (team1, team2) = replay(script, t)
+    # r.noisy is off from the 5th decision (4 of 4 rejected): decisions 5, 6 (rejected) saved, 7 lost
+    assert (team1.decisions, team1.hidden, team1.saved, team1.lost) == (12, 3, 2, 1)
+    assert team1.proposals_withheld == 1  # the 5th edit of r.fixer: 4 edits before it, no accept
+    assert team1.off_rules == ["r.noisy"]
+    assert (team2.decisions, team2.hidden) == (1, 0)  # another team learns on its own
+
+
+def test_eval_replay_decisions_reads_the_review_database(client, doc, db, make_user, review_login,
+                                                         review_database_url):
+    import json
+
+    from click.testing import CliRunner
+
+    from audit.cli import main
+
+    make_user("alice")
+    token = review_login(client)
+    for seg in segments_of(db, doc):
+        if seg.flags:
+            post(client, decision_url(doc, seg), token, {"decision": "reject", "version": seg.version})
+    result = CliRunner().invoke(main, ["eval", review_database_url, "--replay-decisions", "--format", "json",
+                                       "--thresholds", '{"window": 4, "min_decisions": 1}'])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["thresholds"]["window"] == 4
+    (team,) = report["teams"]
+    flagged = sum(1 for s in segments_of(db, doc) if s.flags)
+    assert team["team"] == "key:1" and team["decisions"] == flagged
+    bad = CliRunner().invoke(main, ["eval", review_database_url, "--replay-decisions", "--thresholds",
+                                    '{"windw": 4}'])
+    assert bad.exit_code == 2 and "unknown setting(s) windw" in bad.output

@@ -6,6 +6,7 @@ import json
 import shlex
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,13 @@ def _config(options: dict[str, Any], calibrated: bool) -> AuditConfig:
     "(audit/calibration.yaml is the shipped one).",
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here, not to stdout.")
+@click.option(
+    "--replay-decisions",
+    is_flag=True,
+    help="DATA is the review server's database (URL or SQLite file): replay its editors' decisions through "
+    "the per-team rule learning and report what the adjusted rules would have saved (audit.evaluation.replay).",
+)
+@click.option("--thresholds", "thresholds_json", help='With --replay-decisions: JSON, e.g. \'{"window": 50}\'.')
 @audit_options
 def eval_command(
     data: str,
@@ -89,6 +97,8 @@ def eval_command(
     min_support: int | None,
     write_calibration: str | None,
     output: str | None,
+    replay_decisions: bool = False,
+    thresholds_json: str | None = None,
     **options: Any,
 ) -> None:
     """Score the flagger on DATA, human MQM annotations (JSONL or the WMT MQM TSV), beside baselines.
@@ -102,6 +112,12 @@ def eval_command(
 
     from .runner import evaluate, flags_only
 
+    if replay_decisions:
+        from .replay import replay_command
+
+        with open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout) as stream:
+            replay_command(data, thresholds_json, "json" if fmt == "json" else "table", stream)
+        return
     if write_calibration and not calibrate:
         raise click.UsageError("--write-calibration needs --calibrate")
     segments = read_annotations(data, input_format)
