@@ -24,6 +24,8 @@ DEFAULT_HARPER_DISABLED = (
     "PronounVerbAgreement",
     "SentenceCapitalization",
     "OxfordComma",
+    # Renamed places (Turkey -> Türkiye): a style opinion, not a translation error.
+    "UpdatePlaceNames",
 )
 #: Harper lint kinds -> MQM categories.
 HARPER_CATEGORIES = {
@@ -53,7 +55,14 @@ HARPER_CATEGORIES = {
 EXTRA_WORDS = (
     "multipolar", "multipolarity", "unipolar", "BRICS", "SCO", "ASEAN", "Sino", "Xinjiang", "Tibetan",
     "Kommersant", "Lavrov", "Xi", "Jinping", "Putin", "Zelensky", "denuclearization", "geopolitics",
+    # Latin of English prose ("per capita", "de facto", "ad hoc", "vice versa", "status quo").
+    "capita", "facto", "jure", "hoc", "versa", "quo", "bona", "fide",
 )
+#: Lowercase particles of names (von der Leyen, bin Salman, al-Assad, Kim Jong-un's "un").
+_NAME_PARTICLES = frozenset({"von", "der", "van", "de", "den", "del", "della", "da", "di", "du", "la", "le", "bin",
+                             "ibn", "al", "el", "ben", "dos", "das", "y", "un", "ul", "ter", "zu"})
+#: Value of ``proposing`` that lets every lint's replacement into proposals (for measuring them).
+EVERY_LINT = frozenset({"*"})
 # British/American spelling pairs: a dialect difference is not a translation error.
 _DIALECT_PAIRS = (("our", "or"), ("ce", "se"), ("ise", "ize"), ("isation", "ization"), ("re", "er"),
                   ("ll", "l"), ("ogue", "og"), ("yse", "yze"))
@@ -101,7 +110,8 @@ class GrammarChecker:
     def __init__(self, disabled: Sequence[str] = DEFAULT_HARPER_DISABLED, dialect: str = "american",
                  only: Sequence[str] | None = None, switch: Callable[[str], bool] | None = None,
                  max_sentence_chars: int = DEFAULT_GRAMMAR_MAX_SENTENCE_CHARS,
-                 max_token_chars: int = DEFAULT_GRAMMAR_MAX_TOKEN_CHARS) -> None:
+                 max_token_chars: int = DEFAULT_GRAMMAR_MAX_TOKEN_CHARS,
+                 proposing: Iterable[str] | None = None) -> None:
         #: The grammar guard's limits (audit.limits); longer sentences are checked without Harper.
         self.max_sentence_chars = int(max_sentence_chars)
         self.max_token_chars = int(max_token_chars)
@@ -111,6 +121,9 @@ class GrammarChecker:
         self.dialect = dialect
         # None: every Harper lint not disabled; else just these (Harper's cost grows with the number of lints).
         self.only = None if only is None else frozenset(only)
+        # Harper names of the lints whose replacement may enter a proposal (calibrated: those whose
+        # flags land on a human-marked error at least half the time); None: the shipped list.
+        self.proposing = frozenset(shipped_proposing() if proposing is None else proposing)
         self._local = threading.local()
 
     def _linter(self) -> Any:
@@ -146,7 +159,7 @@ class GrammarChecker:
         hits: list[GrammarHit] = []
         for rule, lints in linter.organized_lints(text, language="plaintext").items():
             for lint in lints:
-                hit = self._to_hit(rule, lint)
+                hit = self._to_hit(rule, lint, text)
                 if hit is not None:
                     hits.append(hit)
         hits.sort(key=lambda h: (h.start, h.end))
@@ -195,7 +208,7 @@ class GrammarChecker:
             lints.sort(key=lambda h: (h.start, h.end))
         return out
 
-    def _to_hit(self, rule: str, lint: Any) -> GrammarHit | None:
+    def _to_hit(self, rule: str, lint: Any, text: str = "") -> GrammarHit | None:
         word = lint.problem_text
         replacements = [s.replacement_text for s in lint.suggestions if int(s.kind) == 0]
         kind = lint.lint_kind
@@ -208,8 +221,12 @@ class GrammarChecker:
             # Harper's dictionary lacks some plurals and offers the possessive instead.
             if any(r.replace("'", "").replace("’", "").lower() == word.lower() for r in replacements):
                 return None
+            if in_a_name(text, lint.span.start, lint.span.end):
+                return None
         start, end = lint.span.start, lint.span.end
         replacement = replacements[0] if replacements and kind != "Spelling" else None
+        if "*" not in self.proposing and rule not in self.proposing:
+            replacement = None  # shown as a suggestion, never written into a proposal
         removal = any(int(s.kind) == 1 for s in lint.suggestions)
         if replacement is None and removal and kind in ("Repetition", "Redundancy"):
             replacement = ""
@@ -224,6 +241,41 @@ class GrammarChecker:
             suggestion=suggestion,
             replacement=replacement,
         )
+
+
+def in_a_name(text: str, start: int, end: int) -> bool:
+    """Whether the lowercase word ``text[start:end]`` belongs to a name: hyphenated to a capitalised
+    word (Kim Jong-un, al-Assad), or a name particle (von der Leyen, bin Salman) before one."""
+    before, after = text[max(0, start - 40):start], text[end:end + 40]
+    if before.endswith("-") and before[:-1].split(" ")[-1][:1].isupper():
+        return True
+    if after.startswith("-") and after[1:2].isupper():
+        return True
+    if text[start:end].lower() not in _NAME_PARTICLES:
+        return False
+    following = after.split()
+    for word in following[:3]:
+        if word[:1].isupper():
+            return True
+        if word.lower() not in _NAME_PARTICLES:
+            return False
+    return False
+
+
+def shipped_proposing() -> tuple[str, ...]:
+    """The Harper lints the shipped calibration lets into proposals (``harper_proposing`` in
+    audit/calibration.yaml); none when the file or the key is missing."""
+    from pathlib import Path
+
+    import yaml
+
+    path = Path(__file__).resolve().parent / "calibration.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return ()
+    names = data.get("harper_proposing") if isinstance(data, dict) else None
+    return tuple(str(n) for n in names) if isinstance(names, list) else ()
 
 
 def _kebab(name: str) -> str:

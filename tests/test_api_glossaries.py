@@ -86,7 +86,8 @@ def test_admin_uploads_csv_uses_it_and_deletes_it(client, admin_key, translator_
         2,
         False,
     )
-    assert (info["src_lang"], info["tgt_lang"]) == ("zh", "en")
+    # No src_lang column and no source terms: target-language entries for every source language (issue 14).
+    assert (info["src_lang"], info["tgt_lang"]) == ("", "en")
     assert info["created_at"].endswith("Z")
     ids = [g["id"] for g in client.get("/v1/glossaries", headers=auth(translator_key)).get_json()["glossaries"]]
     assert ids == ["diplomacy", "my-terms"]

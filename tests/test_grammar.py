@@ -1,11 +1,12 @@
 import pytest
 
-from audit.grammar import GrammarChecker, _is_dialect_variant
+from audit.grammar import EVERY_LINT, GrammarChecker, _is_dialect_variant
 
 
 @pytest.fixture(scope="module")
 def checker():
-    return GrammarChecker()
+    # Every lint's replacement on: these tests are about mapping lints, not about which may propose.
+    return GrammarChecker(proposing=EVERY_LINT)
 
 
 def test_grammar_errors_are_flagged_with_offsets(checker):
@@ -72,3 +73,48 @@ def test_an_unknown_grammar_rule_set_names_the_field():
     with pytest.raises(ConfigError) as info:
         AuditConfig(grammar_rules="some")
     assert info.value.field == "grammar_rules"
+
+
+# --- precision on names, and which lints may feed proposals (issue 14) ----------------------------
+def test_spelling_inside_romanised_and_particle_names_is_not_flagged():
+    from audit.grammar import GrammarChecker, in_a_name
+
+    text = "Park Geun-hye met Mohammed bin Salman and Ursula von der Leyen."
+    for word in ("hye", "bin", "von", "der"):
+        start = text.index(word)
+        assert in_a_name(text, start, start + len(word))
+    start = text.index("met")
+    assert not in_a_name(text, start, start + 3)
+    hits = GrammarChecker(()).check(text)
+    assert not [h for h in hits if h.rule == "grammar.harper.spell-check"]
+
+
+def test_latin_of_english_prose_is_not_misspelt():
+    from audit.grammar import GrammarChecker
+
+    hits = GrammarChecker(()).check("Income per capita is, de facto, the only measure.")
+    assert not [h for h in hits if h.rule == "grammar.harper.spell-check"]
+
+
+def test_a_real_misspelling_is_still_flagged_without_a_proposal():
+    from audit.grammar import GrammarChecker
+
+    (hit,) = [h for h in GrammarChecker(()).check("The goverment resigned.") if h.rule.endswith("spell-check")]
+    assert hit.suggestion == "government" and hit.replacement is None
+
+
+def test_only_the_calibrated_lints_feed_proposals():
+    from audit.grammar import EVERY_LINT, GrammarChecker, shipped_proposing
+
+    text = "What new ideas did they bring?"
+    everything = [h for h in GrammarChecker((), proposing=EVERY_LINT).check(text) if h.replacement]
+    shipped = [h for h in GrammarChecker(()).check(text) if h.replacement]
+    assert everything and not shipped  # "new" -> "knew" is offered, never written into a proposal
+    assert "PronounKnew" not in shipped_proposing()
+    assert [h.replacement for h in GrammarChecker((), proposing=["PronounKnew"]).check(text) if h.replacement]
+
+
+def test_place_renaming_is_an_opinion_not_an_error():
+    from audit.grammar import DEFAULT_HARPER_DISABLED
+
+    assert "UpdatePlaceNames" in DEFAULT_HARPER_DISABLED

@@ -394,3 +394,90 @@ def write_calibration(
     body = yaml.safe_dump(values, sort_keys=False, default_flow_style=False, allow_unicode=True)
     Path(path).write_text("\n".join(lines) + "\n" + body, encoding="utf-8")
     return harper, rules
+
+
+# --- Harper lints: precision and whether their suggestion fixes what they flag -----------------------
+#: A lint may feed proposals when at least this share of its flags lands on a gold span and at least
+#: this share of its replacements leaves no lint at the edited place.
+PROPOSAL_MIN_ON_GOLD = 0.5
+PROPOSAL_MIN_FIXED = 0.5
+
+
+@dataclass(frozen=True)
+class LintMeasure:
+    """One Harper lint on annotated data: where its flags land, and what its replacements do."""
+
+    rule: str  # grammar.harper.<kebab>
+    flags: int
+    on_gold: int
+    on_clean: int
+    replaced: int  # flags with a replacement
+    fixed: int  # ... after which a re-lint finds nothing at the edited place
+
+    @property
+    def on_gold_share(self) -> float:
+        return self.on_gold / self.flags if self.flags else 0.0
+
+    @property
+    def fixed_share(self) -> float | None:
+        return self.fixed / self.replaced if self.replaced else None
+
+    @property
+    def proposes(self) -> bool:
+        fixed = self.fixed_share
+        return self.on_gold_share >= PROPOSAL_MIN_ON_GOLD and fixed is not None and fixed >= PROPOSAL_MIN_FIXED
+
+
+def _fixes(checker: Any, text: str, start: int, end: int, replacement: str) -> bool:
+    """Whether replacing ``text[start:end]`` leaves no lint on or next to the edited words."""
+    corrected = text[:start] + replacement + text[end:]
+    edit_end = start + len(replacement)
+    return not any(h.start <= edit_end and start <= h.end for h in checker.check(corrected))
+
+
+def measure_lints(segments: Sequence[AnnotatedSegment], checker: Any | None = None) -> list[LintMeasure]:
+    """Lint every target with every Harper lint (but the built-in exclusions), replacements on,
+    and measure each lint: flags on a gold span (``on_gold``) and on error-free segments, and the
+    share of its replacements that fix what it flags (re-linted: nothing left at the edit)."""
+    from ..grammar import EVERY_LINT, GrammarChecker
+
+    checker = checker if checker is not None else GrammarChecker(DEFAULT_HARPER_DISABLED, proposing=EVERY_LINT)
+    lints = checker.check_many(s.target for s in segments)
+    predictions = [[PredictedSpan(h.start, h.end, "minor", h.rule) for h in hits] for hits in lints]
+    stats = {s.key: s for s in group_stats(zip(predictions, segments, strict=True))}
+    replaced: dict[str, int] = {}
+    fixed: dict[str, int] = {}
+    for segment, hits in zip(segments, lints, strict=True):
+        for hit in hits:
+            if hit.replacement is None:
+                continue
+            replaced[hit.rule] = replaced.get(hit.rule, 0) + 1
+            if _fixes(checker, segment.target, hit.start, hit.end, hit.replacement):
+                fixed[hit.rule] = fixed.get(hit.rule, 0) + 1
+    return [LintMeasure(rule, s.flags, s.on_gold, s.on_clean, replaced.get(rule, 0), fixed.get(rule, 0))
+            for rule, s in sorted(stats.items())]
+
+
+def write_proposing(path: str | Path, measures: Sequence[LintMeasure], names: dict[str, str] | None = None
+                    ) -> tuple[str, ...]:
+    """Set ``harper_proposing`` (Harper names of the lints that may feed proposals) in the
+    calibration file, keeping its other keys and its comments; returns the list."""
+    import yaml
+
+    names = names if names is not None else harper_names()
+    chosen = tuple(_harper_name(m.rule, names) for m in measures if m.proposes)
+    text = Path(path).read_text(encoding="utf-8") if Path(path).is_file() else ""
+    kept: list[str] = []
+    skipping = False
+    for line in text.splitlines():
+        if line and not line.startswith(("-", " ", "#")):
+            skipping = line.startswith("harper_proposing:")
+        if not skipping:
+            kept.append(line)
+    block = yaml.safe_dump({"harper_proposing": list(chosen)}, sort_keys=False, default_flow_style=False)
+    comment = (f"# harper_proposing: lints whose flags land on a gold span >= {PROPOSAL_MIN_ON_GOLD:.0%} of the time"
+               f" and whose replacement fixes what they flag >= {PROPOSAL_MIN_FIXED:.0%} of the time"
+               " (benchmarks/lint_precision.py); only these feed proposals.")
+    kept = [line for line in kept if not line.startswith("# harper_proposing:")]
+    Path(path).write_text("\n".join([*kept, comment, block.rstrip()]) + "\n", encoding="utf-8")
+    return chosen
