@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from rapidfuzz.distance import Levenshtein
 
-from .records import Candidate, Flag, Proposal, Segment
+from .records import Candidate, Flag, Proposal, Segment, penalty_points
 from .scoring import EditScorer
 
 #: Which flag wins when two replacements overlap: glossary terms first, then rules, then grammar.
@@ -154,7 +154,7 @@ class Ranker:
             if candidate.text == segment.text:
                 continue
             remaining = self.reaudit(candidate.text)
-            penalty = sum(self.weights.get(f.severity.value, 0.0) for f in remaining)
+            penalty = penalty_points(remaining, self.weights)
             distance = Levenshtein.distance(segment.text, candidate.text)
             scores = dict(candidate.scores)
             scores.update({"flags_remaining": float(len(remaining)), "penalty_remaining": penalty,

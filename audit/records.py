@@ -6,6 +6,7 @@ whole submitted text, so ``text[start:end]`` equals the record's ``text``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -174,9 +175,29 @@ class SegmentResult:
         } | ({"grammar_skipped": True} if self.segment.grammar_skipped else {})
 
 
+#: Decimal places of an MQM penalty and of penalty points wherever they are reported.
+PENALTY_DIGITS = 3
+
+
+def penalty_points(flags: Iterable[Flag], weights: Mapping[str, float]) -> float:
+    """The MQM penalty points of some flags: each flag's severity weight."""
+    return sum(weights.get(flag.severity.value, 0.0) for flag in flags)
+
+
+def mqm_penalty(points: float, words: int) -> float:
+    """MQM penalty points per 100 words (the one formula; 0 for no words), rounded for reports."""
+    return round(100.0 * points / words, PENALTY_DIGITS) if words else 0.0
+
+
+def _add_counts(into: dict[str, int], other: Mapping[str, int]) -> None:
+    for name, count in other.items():
+        into[name] = into.get(name, 0) + count
+
+
 @dataclass(slots=True)
-class Summary:
-    """Document totals, accumulated segment by segment (sacreBLEU style: stats first)."""
+class Totals:
+    """Summable statistics of segments (sacreBLEU style: per segment first, added after), for a
+    document, a batch or a report: ``a + b``, or ``a += b`` in place."""
 
     segments: int = 0
     flagged: int = 0
@@ -185,37 +206,45 @@ class Summary:
     flags_by_severity: dict[str, int] = field(default_factory=dict)
     flags_by_rule: dict[str, int] = field(default_factory=dict)
     penalty_points: float = 0.0
-    char_distance: int = 0
-    proposal_chars: int = 0
-    mt_chars: int = 0
-    signatures: dict[str, str] = field(default_factory=dict)
-    weights: dict[str, float] = field(default_factory=dict)
-    #: With a source: how its sentences were paired with the MT's ("lines" or "document").
-    alignment: str | None = None
-    #: Segments checked without the grammar checker (over its length limits, audit.limits).
-    grammar_skipped: int = 0
+    char_distance: int = 0  # of the proposals, over the segments with one
+    mt_chars: int = 0  # of the segments with a proposal
 
-    def add(self, result: SegmentResult, weights: dict[str, float]) -> None:
-        self.segments += 1
-        if result.segment.grammar_skipped:
-            self.grammar_skipped += 1
-        self.words += result.word_count
-        if result.flags:
-            self.flagged += 1
+    @classmethod
+    def of(cls, result: SegmentResult, weights: Mapping[str, float]) -> Totals:
+        totals = cls(segments=1, flagged=int(bool(result.flags)), words=result.word_count,
+                     penalty_points=penalty_points(result.flags, weights))
+        by_category, by_severity, by_rule = totals.flags_by_category, totals.flags_by_severity, totals.flags_by_rule
         for flag in result.flags:
-            self.flags_by_category[flag.category] = self.flags_by_category.get(flag.category, 0) + 1
-            sev = flag.severity.value
-            self.flags_by_severity[sev] = self.flags_by_severity.get(sev, 0) + 1
-            self.flags_by_rule[flag.rule] = self.flags_by_rule.get(flag.rule, 0) + 1
-            self.penalty_points += weights.get(sev, 0.0)
+            by_category[flag.category] = by_category.get(flag.category, 0) + 1
+            by_severity[flag.severity.value] = by_severity.get(flag.severity.value, 0) + 1
+            by_rule[flag.rule] = by_rule.get(flag.rule, 0) + 1
         if result.proposal is not None:
-            self.char_distance += result.proposal.edit.char_distance
-            self.mt_chars += len(result.segment.text)
+            totals.char_distance = result.proposal.edit.char_distance
+            totals.mt_chars = len(result.segment.text)
+        return totals
+
+    def __iadd__(self, other: Totals) -> Totals:
+        self.segments += other.segments
+        self.flagged += other.flagged
+        self.words += other.words
+        self.penalty_points += other.penalty_points
+        self.char_distance += other.char_distance
+        self.mt_chars += other.mt_chars
+        _add_counts(self.flags_by_category, other.flags_by_category)
+        _add_counts(self.flags_by_severity, other.flags_by_severity)
+        _add_counts(self.flags_by_rule, other.flags_by_rule)
+        return self
+
+    def __add__(self, other: Totals) -> Totals:
+        total = Totals()
+        total += self
+        total += other
+        return total
 
     @property
     def mqm_penalty(self) -> float:
         """MQM penalty points per 100 words."""
-        return 100.0 * self.penalty_points / self.words if self.words else 0.0
+        return mqm_penalty(self.penalty_points, self.words)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -225,16 +254,58 @@ class Summary:
             "flags_by_category": dict(sorted(self.flags_by_category.items())),
             "flags_by_severity": dict(sorted(self.flags_by_severity.items())),
             "flags_by_rule": dict(sorted(self.flags_by_rule.items())),
-            "mqm_penalty": round(self.mqm_penalty, 3),
-            "penalty_points": round(self.penalty_points, 3),
-            "weights": dict(self.weights),
+            "mqm_penalty": self.mqm_penalty,
+            "penalty_points": round(self.penalty_points, PENALTY_DIGITS),
             "edit": {
                 "char_distance": self.char_distance,
                 "char_ratio": round(self.char_distance / self.mt_chars, 4) if self.mt_chars else 0.0,
             },
-            "signatures": dict(self.signatures),
-        } | ({"alignment": self.alignment} if self.alignment else {}) \
-          | ({"grammar_skipped": self.grammar_skipped} if self.grammar_skipped else {})
+        }
+
+
+@dataclass(slots=True)
+class Summary:
+    """A document's :class:`Totals` with what produced them (signatures, weights)."""
+
+    totals: Totals = field(default_factory=Totals)
+    signatures: dict[str, str] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
+    #: With a source: how its sentences were paired with the MT's ("lines" or "document").
+    alignment: str | None = None
+    #: Segments checked without the grammar checker (over its length limits, audit.limits).
+    grammar_skipped: int = 0
+
+    def add(self, result: SegmentResult, weights: Mapping[str, float]) -> None:
+        self.totals += Totals.of(result, weights)
+        if result.segment.grammar_skipped:
+            self.grammar_skipped += 1
+
+    @property
+    def segments(self) -> int:
+        return self.totals.segments
+
+    @property
+    def flagged(self) -> int:
+        return self.totals.flagged
+
+    @property
+    def words(self) -> int:
+        return self.totals.words
+
+    @property
+    def flags_by_rule(self) -> dict[str, int]:
+        return self.totals.flags_by_rule
+
+    @property
+    def mqm_penalty(self) -> float:
+        return self.totals.mqm_penalty
+
+    def to_dict(self) -> dict[str, Any]:
+        totals = self.totals.to_dict()
+        edit = totals.pop("edit")
+        return {**totals, "weights": dict(self.weights), "edit": edit, "signatures": dict(self.signatures)} \
+            | ({"alignment": self.alignment} if self.alignment else {}) \
+            | ({"grammar_skipped": self.grammar_skipped} if self.grammar_skipped else {})
 
 
 @dataclass(frozen=True, slots=True)

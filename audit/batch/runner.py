@@ -22,6 +22,7 @@ from typing import Any
 
 from ..config import AuditConfig
 from ..errors import ConfigError
+from ..records import mqm_penalty
 from .archive import Limits, count_members, iter_members
 from .progress import Progress
 from .readers import BatchDocument, ReaderOptions, ReadStats, Skipped, iter_documents
@@ -387,7 +388,7 @@ def _doc_row(doc_id: str, stats: dict[str, Any], tgt_lang: str) -> dict[str, Any
         "flags": sum(cats.values()),
         "flags_by_category": ";".join(f"{k}={v}" for k, v in sorted(cats.items())),
         "penalty_points": round(stats["penalty_points"], 3),
-        "mqm_penalty": round(100.0 * stats["penalty_points"] / words, 3) if words else 0.0,
+        "mqm_penalty": mqm_penalty(stats["penalty_points"], words),
         "mean_edit_ratio": round(stats["edit_ratio_sum"] / stats["segments"], 4) if stats["segments"] else 0.0,
         "proposals": stats["proposals"],
         "ref_segments": stats["ref_segments"],
@@ -486,7 +487,7 @@ def merge(out: Path, keys: Iterable[str], stats_in: ReadStats, failed: list[Skip
         "flags_by_severity": dict(sorted(total["flags_by_severity"].items())),
         "flags_by_rule": dict(sorted(total["flags_by_rule"].items())),
         "penalty_points": round(total["penalty_points"], 3),
-        "mqm_penalty": round(100.0 * total["penalty_points"] / words, 3) if words else 0.0,
+        "mqm_penalty": mqm_penalty(total["penalty_points"], words),
         "mean_edit_ratio": round(total["edit_ratio_sum"] / total["segments"], 4) if total["segments"] else 0.0,
         "proposals": total["proposals"],
         "edit": {"char_distance": total["char_distance"],

@@ -19,7 +19,7 @@ from rapidfuzz.distance import Levenshtein
 
 from ..config import AuditConfig, ModelsConfig
 from ..errors import AuditError
-from ..records import Document, Paragraph, SegmentResult
+from ..records import Document, Paragraph, SegmentResult, mqm_penalty, penalty_points
 from .readers import BatchDocument, BatchSegment
 
 #: Bins of the histograms kept for the report (edit ratio 0..1, penalty per 100 words).
@@ -201,7 +201,7 @@ def process_document(doc: BatchDocument, config_dict: dict[str, Any], source_che
         proposal = compose_proposal(seg.mt, results)
         origin = sorted({o for r in results if r.proposal is not None for o in r.proposal.origin})
         words = len(seg.mt.split())
-        points = sum(weights.get(f.severity.value, 0.0) for f in flags)
+        points = penalty_points(flags, weights)
         if proposal is None:
             edit = {"char_distance": 0, "char_ratio": 0.0, "ter": 0.0}
         else:
@@ -221,7 +221,7 @@ def process_document(doc: BatchDocument, config_dict: dict[str, Any], source_che
             "proposal": None if proposal is None else {"text": proposal, "origin": origin},
             "words": words,
             "penalty_points": points,
-            "mqm_penalty": round(100.0 * points / words, 3) if words else 0.0,
+            "mqm_penalty": mqm_penalty(points, words),
             "edit": edit,
             "reference_scores": None,
         }
