@@ -126,7 +126,7 @@ def test_sigkill_loses_no_confirmed_decision(tmp_path, review_database_url):
         _, page = browser.call(f"/review/documents/{doc}")  # same session: the secret key is in the instance
         for segment, status in confirmed.items():
             assert re.search(
-                rf'id="seg-{segment}"\s+data-id="{segment}" data-version="\d+" data-status="{status}"', page
+                rf'id="seg-{segment}"\s+data-id="{segment}"[^>]*? data-version="\d+" data-status="{status}"', page
             )
         status, _ = browser.decide(doc, segments[0][0], 2, token, "reject")  # the review goes on
         assert status == 200
