@@ -9,7 +9,7 @@ and overlapping hits resolve to the longest.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import ahocorasick
@@ -139,14 +139,4 @@ def _longest_first(hits: list[_Hit]) -> list[_Hit]:
         if all(end <= c[0] or start >= c[1] for c in chosen):
             chosen.append(hit)
     chosen.sort(key=lambda h: h[0])
-    return chosen
-
-
-def resolve_overlaps(hits: Iterable[TermMatch]) -> list[TermMatch]:
-    """Keep the longest of overlapping hits (then the earliest), in text order."""
-    chosen: list[TermMatch] = []
-    for hit in sorted(hits, key=lambda h: (h.start - h.end, h.start)):
-        if all(hit.end <= c.start or hit.start >= c.end for c in chosen):
-            chosen.append(hit)
-    chosen.sort(key=lambda h: h.start)
     return chosen

