@@ -173,3 +173,20 @@ def test_api_options_disable_source_and_harper_ids(client, translator_key, auth,
     assert "source.number" in flagged([])
     off = flagged(["source.number", "grammar.harper"])
     assert "source.number" not in off and not [r for r in off if r.startswith("grammar.harper.")]
+
+
+def test_batch_options_disable_source_and_harper_ids(length_only):
+    from audit.batch.readers import BatchDocument, BatchSegment
+    from audit.batch.worker import config_to_dict, process_document
+
+    lines = list(zip(SOURCE.splitlines(), MT.splitlines(), strict=True))
+    doc = BatchDocument("d", 0, 0, [BatchSegment("d", str(i), s, t, None) for i, (s, t) in enumerate(lines)])
+
+    def flagged(*disabled):
+        config = config_to_dict(AuditConfig.from_options({"disabled_rules": list(disabled)}))
+        return {f["rule"] for r in process_document(doc, config).records for f in r["flags"]}
+
+    assert {"source.number", "grammar.harper.spell-check"} <= flagged()
+    off = flagged("source.number", "grammar.harper")
+    assert "source.number" not in off and not {r for r in off if r.startswith("grammar.harper.")}
+    assert "style.translationese.it-can-be-seen" in off
