@@ -162,7 +162,9 @@ class SegmentResult:
 
     @property
     def word_count(self) -> int:
-        return len(self.segment.text.split())
+        from .scoring import count_words  # scoring imports records
+
+        return count_words(self.segment.text)
 
     def to_dict(self) -> dict[str, Any]:
         return {
