@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -196,9 +196,24 @@ class _Tracker:
                    "prints the review URL to stderr.")
 @click.option("--base-url", envvar="MT_AUDIT_BASE_URL", default="http://127.0.0.1:8000", show_default=True,
               help="With --store: the review server's address, for the printed URL.")
+@click.option("--annotate", "annotate_to", type=click.Path(dir_okay=False),
+              help="XLIFF/PO/TMX input: write the file back here with the flags in it (ITS 2.0 in XLIFF).")
+@click.option("--qa-report", type=click.Path(dir_okay=False),
+              help="XLIFF/PO/TMX input: write a QA report, one row per flag (.csv or .xlsx).")
 def check(file: str, fmt: str, output: str | None, fail_on: str, show_all: bool, source_file: str | None = None,
-          store: bool = False, base_url: str = "http://127.0.0.1:8000", **options: Any) -> None:
-    """Audit FILE (or - for standard input): flags, proposals, edit scores."""
+          store: bool = False, base_url: str = "http://127.0.0.1:8000", annotate_to: str | None = None,
+          qa_report: str | None = None, **options: Any) -> None:
+    """Audit FILE (or - for standard input): flags, proposals, edit scores. XLIFF, PO and TMX files
+    are audited unit by unit, with --annotate and --qa-report."""
+    from .formats.annotate import translator_format
+
+    if annotate_to or qa_report or (file != "-" and translator_format(file)):
+        from .formats.check import check_translator_file
+
+        with open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout) as out:
+            worst = check_translator_file(file, build_config(**options), fmt=fmt, output=out, annotate_to=annotate_to,
+                                          qa_report=qa_report, show_all=show_all, source_file=source_file, store=store)
+        sys.exit(EXIT_FLAGGED if worst >= Severity(fail_on).rank else EXIT_OK)
     from .pipeline import Auditor
     from .report import write_html, write_json, write_text
 
