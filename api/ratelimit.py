@@ -26,7 +26,7 @@ _SCHEMA = "CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTE
 class SQLiteStorage(Storage):
     """Fixed-window counters in an SQLite file, safe across processes and threads."""
 
-    STORAGE_SCHEME: ClassVar[list[str]] = ["sqlite"]
+    STORAGE_SCHEME = ["sqlite"]  # noqa: RUF012 (limits declares it a plain attribute)
     PRUNE_EVERY: ClassVar[int] = 1000
 
     def __init__(self, uri: str, wrap_exceptions: bool = False, **options: Any) -> None:

@@ -340,17 +340,20 @@ def glossary_check(files: tuple[str, ...]) -> None:
     for path in files:
         loaded = load_glossary(path)
         matcher = GlossaryMatcher(loaded.entries)
-        click.echo(f"{path}: {len(loaded)} entries, {matcher.pattern_count} surface forms")
+        pairs = ", ".join(f"{src or '*'}-{tgt}" for src, tgt in sorted(loaded.language_pairs))
+        click.echo(f"{path}: {len(loaded)} entries ({pairs}), {matcher.pattern_count} surface forms")
 
 
 @glossary.command("convert")
 @click.argument("source")
 @click.argument("target")
-def glossary_convert(source: str, target: str) -> None:
+@click.option("--src-lang", default=None,
+              help="Source language of entries that do not name one (a file without a src_lang column).")
+def glossary_convert(source: str, target: str, src_lang: str | None = None) -> None:
     """Convert SOURCE to TARGET; formats follow the file suffixes."""
     from .glossary import load_glossary, save_glossary
 
-    loaded = load_glossary(source)
+    loaded = load_glossary(source, src_lang)
     save_glossary(loaded, target)
     click.echo(f"wrote {len(loaded)} entries to {target}")
 

@@ -91,8 +91,9 @@ def punct_note(old: str, new: str) -> str:
 
 def _grouped(a: list[str], b: list[str]) -> list[tuple[str, str, str]]:
     """(op, old text, new text) runs: ``equal``, or ``change`` with the deleted and inserted text."""
+    opcodes: list[tuple[str, int, int, int, int]]
     if len(a) * len(b) > MAX_TABLE_CELLS:
-        opcodes = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
+        opcodes = list(difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes())
     else:
         opcodes = _lcs_opcodes(a, b)
     runs: list[tuple[str, str, str]] = []

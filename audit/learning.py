@@ -53,7 +53,8 @@ class Thresholds:
         if unknown:
             raise ValueError(f"thresholds: unknown setting(s) {', '.join(sorted(unknown))}")
         try:
-            typed = {k: (int(v) if k in ("window", "min_decisions") else float(v)) for k, v in values.items()}
+            typed: dict[str, Any] = {k: (int(v) if k in ("window", "min_decisions") else float(v))
+                                     for k, v in values.items()}
         except (TypeError, ValueError) as exc:
             raise ValueError(f"thresholds: {exc}") from None
         return cls(**typed).check()
@@ -91,7 +92,7 @@ class RuleState:
     override: str = "auto"
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+        return {k: getattr(self, k) for k in self.__slots__}
 
 
 def learnt_state(counts: Mapping[str, int], thresholds: Thresholds) -> tuple[str, bool]:

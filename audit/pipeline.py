@@ -205,7 +205,8 @@ class Auditor:
         """The document's source language: its own, the auditor's, else detected from the source."""
         from .source.detect import detect_language
 
-        return document.src_lang or self.config.src_lang or detect_language(document.source or "", DEFAULT_SRC_LANG)
+        return (document.src_lang or self.config.src_lang
+                or detect_language(document.source or "", DEFAULT_SRC_LANG) or DEFAULT_SRC_LANG)
 
     def align(self, document: Document, targets: Sequence[Segment]) -> SourceSide | None:
         """Align the document's source with its MT sentences ``targets`` and run the source checks,

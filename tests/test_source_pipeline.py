@@ -129,10 +129,12 @@ def test_length_ratio_flags_a_much_shorter_translation():
 
 
 def test_audit_pair_says_how_it_aligned(auditor):
-    result = auditor.audit_pair("日本拉韩。\n比赛于2019年7月8日结束。\n", "Japan pulled Korea.\nThe match ended on July 9, 2019.\n")
+    result = auditor.audit_pair("日本拉韩。\n比赛于2019年7月8日结束。\n",
+                                "Japan pulled Korea.\nThe match ended on July 9, 2019.\n")
     assert result.summary.to_dict()["alignment"] == "lines"
     flags = source_flags(result)
     assert [(f.rule, f.text) for f in flags] == [("source.number", "9")]
-    one_line = auditor.audit_pair("比赛结束。比赛于2019年7月8日结束。", "The match is over.\nIt ended on July 8, 2019.\n")
+    one_line = auditor.audit_pair("比赛结束。比赛于2019年7月8日结束。",
+                                  "The match is over.\nIt ended on July 8, 2019.\n")
     assert one_line.summary.to_dict()["alignment"] == "document"
     assert "alignment" not in auditor.audit("Japan won.").summary.to_dict()

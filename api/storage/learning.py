@@ -66,7 +66,7 @@ def team_rule_states(session: Session, team: str, thresholds: Thresholds) -> dic
 def teams(session: Session) -> list[str]:
     found = set(session.scalars(select(Review.team).where(Review.team.is_not(None)).distinct()))
     found |= set(session.scalars(select(RuleOverride.team).distinct()))
-    return sorted(found)
+    return sorted(t for t in found if t)
 
 
 def set_override(session: Session, team: str, rule: str, mode: str, user_id: int | None) -> None:

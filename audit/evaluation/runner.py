@@ -59,8 +59,9 @@ def flag_segments(
 ) -> list[list[PredictedSpan]]:
     """The flags of every target, as spans into that target.
 
-    With ``with_source``, each pair is audited on its own (``audit_pair``), or, for the stock :class:`Auditor` without a model
-    layer, by :func:`flag_pairs_batched` (the same flags, embeddings computed in large batches).
+    With ``with_source``, each pair is audited on its own (``audit_pair``), or, for the stock
+    :class:`Auditor` without a model layer, by :func:`flag_pairs_batched` (the same flags,
+    embeddings computed in large batches).
     Otherwise each target is one paragraph of a batched run, so Harper lints many targets per
     call, as ``mt-audit check`` does on a file with one target a line; offsets are per target.
     """

@@ -93,7 +93,8 @@ def _split(qname: str) -> tuple[str | None, str]:
 def _open(match: re.Match[str], parent: Element | None) -> Element:
     attrs = {m.group(1): unescape(m.group(2) if m.group(2) is not None else m.group(3) or "")
              for m in ATTR.finditer(match.group("attrs"))}
-    nsmap = dict(parent.nsmap) if parent is not None else {"xml": "http://www.w3.org/XML/1998/namespace"}
+    nsmap: dict[str | None, str] = (dict(parent.nsmap) if parent is not None
+                                    else {"xml": "http://www.w3.org/XML/1998/namespace"})
     for name, value in attrs.items():
         if name == "xmlns":
             nsmap[None] = value

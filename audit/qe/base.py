@@ -145,7 +145,7 @@ def load_base(base_dir: Path | None = None, layers: int | None = None) -> Base:
     config = bert_config(base_dir, layers)
     encoder = BertModel(config, add_pooling_layer=False)
     state = load_file(str(base_dir / "model.safetensors"))
-    state = {k: v for k, v in state.items() if _layer_of(k) is None or _layer_of(k) < config.num_hidden_layers}
+    state = {k: v for k, v in state.items() if (_layer_of(k) or 0) < config.num_hidden_layers}
     missing, unexpected = encoder.load_state_dict(state, strict=False)
     real_missing = [m for m in missing if "position_ids" not in m]
     if real_missing or unexpected:

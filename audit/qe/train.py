@@ -121,7 +121,7 @@ class Trainer:
         model = QEModel(base.encoder, base.encoder.config.hidden_size)
         # Embeddings frozen whole (their LayerNorm too): backward then stops at the first trained layer.
         model.encoder.embeddings.requires_grad_(False)
-        for layer in model.encoder.encoder.layer[:cfg.frozen_layers]:
+        for layer in list(base.encoder.encoder.layer)[:cfg.frozen_layers]:
             layer.requires_grad_(False)
         items = encode_examples(self.train_examples(), base.tokenizer)
         lengths = [_length(i) for i in items]
