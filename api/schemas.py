@@ -168,6 +168,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "description": "Store the audit for review by editors: the answer then has `document_id` "
                 "and `review_url` (the editors' review page).",
             },
+            "project": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 100,
+                "description": "Named project: stored documents are grouped under it, and its editors' "
+                "decisions tune the rules for its audits (team `project:NAME`; without it the team is "
+                "the API key, `key:ID`).",
+            },
         },
         "examples": [
             {
@@ -290,6 +298,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "summary": ref("Summary"),
             "document_id": {"type": "string", "description": "With `store: true`: the stored document's id."},
             "review_url": {"type": "string", "description": "With `store: true`: the editors' review page."},
+            "learnt": {
+                "type": "object",
+                "description": "Present when the team's learnt rule states changed this audit (see the "
+                "rules page): the team, the rules switched off, lowered one severity step, and no longer "
+                "proposing.",
+                "properties": {
+                    "team": _STR,
+                    "off": {"type": "array", "items": _STR},
+                    "lowered": {"type": "array", "items": _STR},
+                    "not_proposing": {"type": "array", "items": _STR},
+                },
+            },
         },
     },
     # --- score -------------------------------------------------------------------------
