@@ -70,3 +70,30 @@ def test_names_check_is_off_in_the_shipped_calibration():
     shipped = SourceChecker((), "zh", "en", embedder=LengthOnly())
     assert "names" not in shipped.checks
     assert shipped.check("张建宗表示，检测已全面展开。", "He said that testing is fully under way.") == []
+
+
+@pytest.mark.parametrize(("source", "target"), [
+    # words jieba's HMM may tag as names, outside a name context
+    ("这座新桥展现出超越设计的张力。", "The new bridge shows a tension beyond its design."),
+    ("电视台将实时向菲全国直播。", "The station will broadcast it live to the whole Philippines."),
+    ("美国陶氏化学参加了会议。", "Dow Chemical of the United States attended the meeting."),
+    ("这部电影入围金爵奖。", "The film was shortlisted for the Golden Goblet Award."),
+    # Cantonese, Wade-Giles and Korean romanizations of the surname
+    ("政务司司长张建宗表示，疫情严峻。", "Chief Secretary Matthew Cheung said the epidemic is severe."),
+    ("局长许正宇表示，市场平稳。", "Secretary Christopher Hui said the market is stable."),
+    ("主席蔡英文表示，会议取消。", "Chairwoman Tsai Ing-wen said the meeting is cancelled."),
+])
+def test_zh_not_names_or_other_romanizations_do_not_flag(source, target):
+    assert checker("zh").check(source, target) == []
+
+
+def test_zh_name_in_a_neighbouring_mt_sentence_is_rendered():
+    source = "司长张建宗表示，市场平稳。"
+    assert names.check_zh(source, "The market is stable, he said.")
+    assert names.check_zh(source, "The market is stable, he said.", elsewhere="Secretary Zhang Jianzong spoke.") == []
+
+
+def test_zh_wrong_name_after_a_title_flags_with_a_span():
+    source, target = "司长张建宗表示，市场平稳。", "Secretary Zhuang Jianzhong said the market is stable."
+    (flag,) = checker("zh").check(source, target)
+    assert flag.suggestion == "Zhang Jianzong" and target[flag.start:flag.end] == "Zhuang Jianzhong"

@@ -186,7 +186,8 @@ class SourceChecker:
         quantities = self._quantities(source, target, pairs) if "numbers" in self.checks else []
         for index, pair in enumerate(pairs):
             context = _neighbour_quantities(pairs, quantities, index) if quantities else ([], [])
-            flags.extend(self._pair_flags(source, target, pair, seen_terms, ratio, context))
+            nearby = _neighbour_text(target, pairs, index) if "names" in self.checks else ""
+            flags.extend(self._pair_flags(source, target, pair, seen_terms, ratio, context, nearby))
         return PairCheck(pairs, flags, alignment)
 
     def _quantities(self, source: str, target: str, pairs: Sequence[AlignedPair]
@@ -197,7 +198,8 @@ class SourceChecker:
     # --- one bead ---------------------------------------------------------------------
     def _pair_flags(self, source: str, target: str, pair: AlignedPair, seen: dict[str, str],
                     ratio: float | None,
-                    context: tuple[list[numbers.Quantity], list[numbers.Quantity]] = ([], [])) -> list[Flag]:
+                    context: tuple[list[numbers.Quantity], list[numbers.Quantity]] = ([], []),
+                    nearby: str = "") -> list[Flag]:
         s_text = source[pair.source_start:pair.source_end]
         t_text = target[pair.target_start:pair.target_end]
         ts, ss = pair.target_start, pair.source_start
@@ -250,7 +252,7 @@ class SourceChecker:
                     flag(ts + tok.start, ts + tok.end, "source.entity", "Accuracy/Addition", Severity.MAJOR,
                          f"{tok.text!r} is not in the source.")
         if "names" in self.checks:
-            for name in names.compare(s_text, t_text, self.src_lang, self.terms.source_terms):
+            for name in names.compare(s_text, t_text, self.src_lang, self.terms.source_terms, nearby):
                 where = (ts, ts) if name.target_start is None or name.target_end is None else \
                     (ts + name.target_start, ts + name.target_end)
                 flag(where[0], where[1], "source.name", "Accuracy/Mistranslation", Severity.MAJOR,
@@ -315,6 +317,12 @@ def _neighbour_quantities(pairs: Sequence[AlignedPair],
                 break
             i += step
     return near_source, near_target
+
+
+def _neighbour_text(target: str, pairs: Sequence[AlignedPair], index: int) -> str:
+    """The MT text of the beads next to bead ``index`` (a name may move across a sentence break)."""
+    return " ".join(target[pairs[i].target_start:pairs[i].target_end]
+                    for i in (index - 1, index + 1) if 0 <= i < len(pairs) and pairs[i].target_ids)
 
 
 def _said(q: numbers.Quantity, others: Sequence[numbers.Quantity]) -> bool:
