@@ -219,6 +219,8 @@ def check(file: str, fmt: str, output: str | None, fail_on: str, show_all: bool,
 
     config = build_config(**options)
     auditor = Auditor(config)
+    if config.glossaries is not None and config.use_glossary:
+        _warn_other_pairs(auditor.loaded.glossaries, config.src_lang, config.tgt_lang)
     tracker = _Tracker()
     summary: Summary = auditor.new_summary()
     kept: list[SegmentResult] = []
@@ -328,6 +330,18 @@ def score(hyp: str, ref: str, tokenize: str, fmt: str) -> None:
 @main.group()
 def glossary() -> None:
     """Validate and convert glossaries (CSV/TSV <-> TBX-Basic)."""
+
+
+def _warn_other_pairs(glossaries: Any, src_lang: str | None, tgt_lang: str) -> None:
+    """Name on stderr each given glossary's entries of another language pair (they are not used)."""
+    from .glossary import other_pairs
+
+    for loaded in glossaries:
+        counts = other_pairs([loaded], src_lang, tgt_lang)
+        if counts:
+            pairs = ", ".join(f"{n} for {src}-{tgt}" for (src, tgt), n in sorted(counts.items()))
+            click.echo(f"mt-audit: warning: glossary {loaded.path or loaded.name}: {pairs}, not used "
+                       f"(this run is {src_lang or 'any'}-{tgt_lang})", err=True)
 
 
 @glossary.command("check")
