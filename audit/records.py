@@ -82,6 +82,9 @@ class Flag:
     origin: str = "rule"
     source_start: int | None = None
     source_end: int | None = None
+    #: The learned detector's probability that the span is an error: on its own flags, and on a
+    #: rule/glossary/source flag it agrees with (None: no detector ran or it saw nothing there).
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -97,6 +100,8 @@ class Flag:
         if self.source_start is not None:
             out["source_start"] = self.source_start
             out["source_end"] = self.source_end
+        if self.confidence is not None:
+            out["confidence"] = round(self.confidence, 3)
         return out
 
 
@@ -109,6 +114,10 @@ class EditScore:
     ter: float
     chrf: float
     bleu: float
+    #: TER's sufficient statistics (edits, reference words), summable over the sentences of a
+    #: text (sacreBLEU's corpus TER); not part of the JSON contract.
+    ter_edits: float = 0.0
+    ter_words: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -159,6 +168,8 @@ class SegmentResult:
     segment: Segment
     flags: tuple[Flag, ...] = ()
     proposal: Proposal | None = None
+    #: The learned detector's sentence quality, 0 (many major errors) to 1 (none); None: no detector.
+    quality: float | None = None
 
     @property
     def word_count(self) -> int:
@@ -174,7 +185,8 @@ class SegmentResult:
             "text": self.segment.text,
             "flags": [f.to_dict() for f in self.flags],
             "proposal": self.proposal.to_dict() if self.proposal else None,
-        } | ({"grammar_skipped": True} if self.segment.grammar_skipped else {})
+        } | ({"grammar_skipped": True} if self.segment.grammar_skipped else {}) \
+          | ({"quality": round(self.quality, 3)} if self.quality is not None else {})
 
 
 #: Decimal places of an MQM penalty and of penalty points wherever they are reported.

@@ -103,13 +103,20 @@ class EditScorer:
         if mt == corrected:
             return EditScore(0, 0.0, 0.0, 100.0, 100.0)
         refs = [corrected]
+        ter = self.ter.sentence_score(mt, refs)
         return EditScore(
             char_distance=Levenshtein.distance(mt, corrected),
             char_ratio=Levenshtein.normalized_distance(mt, corrected),
-            ter=self.ter.sentence_score(mt, refs).score,
+            ter=ter.score,
             chrf=self.chrf.sentence_score(mt, refs).score,
             bleu=self.bleu.sentence_score(mt, refs).score,
+            ter_edits=float(ter.num_edits),
+            ter_words=float(ter.ref_length),
         )
+
+    def ter_words(self, text: str) -> float:
+        """The words TER counts in ``text`` as a reference (its tokenizer's; no edit search)."""
+        return float(len(self.ter._preprocess_segment(text).split()))
 
     def signatures(self) -> dict[str, str]:
         # sacrebleu learns the reference count from a first score; sentence mode has one.

@@ -22,19 +22,15 @@ from typing import Any
 
 from ..config import AuditConfig
 from ..errors import ConfigError
-from ..records import mqm_penalty
+from ..records import PENALTY_DIGITS
 from .archive import Limits, count_members, iter_members
 from .progress import Progress
 from .readers import BatchDocument, ReaderOptions, ReadStats, Skipped, iter_documents
-from .worker import (
-    DocumentResult,
-    config_to_dict,
-    merge_stats,
-    new_stats,
-    process_document,
-)
+from .worker import BatchDocumentResult, BatchTotals, config_to_dict, process_document
 
 MANIFEST = "manifest.json"
+#: The layout of the checkpoints (``parts``): a run of another layout is not resumed.
+PARTS_FORMAT = 2
 PARQUET_ROW_GROUP = 2_000  # rows buffered before a row group is written (bounds memory)
 WORST_SENTENCES = 50
 WORST_DOCUMENTS = 20
@@ -90,9 +86,9 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-def write_part(parts: Path, result: DocumentResult) -> None:
+def write_part(parts: Path, result: BatchDocumentResult) -> None:
     header = {"doc_id": result.doc_id, "chunk": result.chunk, "key": result.key, "member": result.member,
-              "stats": result.stats}
+              "stats": result.stats.to_dict()}
     lines = [_dumps(header), *(_dumps(r) for r in result.records)]
     _atomic_write_bytes(parts / f"{result.key}.jsonl", ("\n".join(lines) + "\n").encode("utf-8"), sync=False)
 
@@ -113,7 +109,7 @@ def _manifest(options: BatchOptions, config_dict: dict[str, Any]) -> dict[str, A
     reader = {k: getattr(options.reader, k) for k in ("source_col", "mt_col", "ref_col", "doc_col", "id_col",
                                                          "chunk", "fmt")}
     return {"archive": Path(options.archive).name, "config": config_dict, "reader": reader,
-            "source_checks": options.source_checks}
+            "source_checks": options.source_checks, "parts_format": PARTS_FORMAT}
 
 
 def _check_manifest(out: Path, manifest: dict[str, Any]) -> None:
@@ -173,7 +169,7 @@ def run_batch(options: BatchOptions, log: Callable[[str], None] | None = None) -
             progress.file_skipped()
             progress.message(f"skipped: {stats.skipped[skipped_before - 1].message}")
 
-    def finished(doc: BatchDocument, result: DocumentResult | None, error: BaseException | None) -> None:
+    def finished(doc: BatchDocument, result: BatchDocumentResult | None, error: BaseException | None) -> None:
         if error is not None or result is None:
             failed.append(Skipped(doc.doc_id, None, f"document failed: {error!r}"))
             done_keys.remove(doc.key)
@@ -207,7 +203,7 @@ def _write_back(out: Path, keys: list[str], options: BatchOptions) -> Any:
     return write_back(out, iter_members(options.archive, options.limits), records, options.reader.fmt)
 
 
-def _task(doc: BatchDocument, worker_args: dict[str, Any]) -> DocumentResult:
+def _task(doc: BatchDocument, worker_args: dict[str, Any]) -> BatchDocumentResult:
     return process_document(doc, worker_args["config"], worker_args["source_checks"])
 
 
@@ -217,12 +213,12 @@ def _workers(options: BatchOptions) -> int:
 
 
 def _run_pool(options: BatchOptions, docs: Iterator[BatchDocument], worker_args: dict[str, Any],
-              finished: Callable[[BatchDocument, DocumentResult | None, BaseException | None], None]) -> None:
+              finished: Callable[[BatchDocument, BatchDocumentResult | None, BaseException | None], None]) -> None:
     import multiprocessing
 
     workers = _workers(options)
     limit = options.in_flight or 2 * workers
-    pending: dict[Future[DocumentResult], BatchDocument] = {}
+    pending: dict[Future[BatchDocumentResult], BatchDocument] = {}
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         try:
             for doc in docs:
@@ -236,7 +232,7 @@ def _run_pool(options: BatchOptions, docs: Iterator[BatchDocument], worker_args:
             _drain(pending, finished, FIRST_COMPLETED)
 
 
-def _drain(pending: dict[Future[DocumentResult], BatchDocument], finished: Callable[..., None],
+def _drain(pending: dict[Future[BatchDocumentResult], BatchDocument], finished: Callable[..., None],
            mode: str) -> None:
     done, _ = wait(list(pending), return_when=mode)
     for future in done:
@@ -246,7 +242,7 @@ def _drain(pending: dict[Future[DocumentResult], BatchDocument], finished: Calla
 
 
 def _run_dask(options: BatchOptions, docs: Iterator[BatchDocument], worker_args: dict[str, Any],
-              finished: Callable[[BatchDocument, DocumentResult | None, BaseException | None], None]) -> None:
+              finished: Callable[[BatchDocument, BatchDocumentResult | None, BaseException | None], None]) -> None:
     from distributed import Client, as_completed
 
     with Client(options.scheduler, set_as_default=False) as client:
@@ -376,22 +372,21 @@ def corpus_scores(ref_stats: dict[str, list[float]], tgt_lang: str) -> dict[str,
     return out
 
 
-def _doc_row(doc_id: str, stats: dict[str, Any], tgt_lang: str) -> dict[str, Any]:
-    ref = corpus_scores(stats["ref_stats"], tgt_lang) if stats["ref_segments"] else None
-    words = stats["words"]
-    cats = stats["flags_by_category"]
+def _doc_row(doc_id: str, stats: BatchTotals, tgt_lang: str) -> dict[str, Any]:
+    ref = corpus_scores(stats.ref_stats, tgt_lang) if stats.ref_segments else None
+    totals = stats.totals
     return {
         "doc_id": doc_id,
-        "segments": stats["segments"],
-        "flagged": stats["flagged"],
-        "words": words,
-        "flags": sum(cats.values()),
-        "flags_by_category": ";".join(f"{k}={v}" for k, v in sorted(cats.items())),
-        "penalty_points": round(stats["penalty_points"], 3),
-        "mqm_penalty": mqm_penalty(stats["penalty_points"], words),
-        "mean_edit_ratio": round(stats["edit_ratio_sum"] / stats["segments"], 4) if stats["segments"] else 0.0,
-        "proposals": stats["proposals"],
-        "ref_segments": stats["ref_segments"],
+        "segments": totals.segments,
+        "flagged": totals.flagged,
+        "words": totals.words,
+        "flags": stats.flags,
+        "flags_by_category": ";".join(f"{k}={v}" for k, v in sorted(totals.flags_by_category.items())),
+        "penalty_points": round(totals.penalty_points, PENALTY_DIGITS),
+        "mqm_penalty": totals.mqm_penalty,
+        "mean_edit_ratio": stats.mean_edit_ratio,
+        "proposals": stats.proposals,
+        "ref_segments": stats.ref_segments,
         "bleu": ref["bleu"] if ref else "",
         "chrf": ref["chrf"] if ref else "",
         "ter": ref["ter"] if ref else "",
@@ -419,13 +414,13 @@ def merge(out: Path, keys: Iterable[str], stats_in: ReadStats, failed: list[Skip
     writer = csv.DictWriter(docs_csv.handle, fieldnames=DOC_COLUMNS, lineterminator="\n")
     writer.writeheader()
     parquet = _ParquetSink(out / "segments.parquet")
-    total = new_stats()
+    total = BatchTotals()
     worst_sentences: list[tuple[Any, ...]] = []
     worst_docs: list[tuple[Any, ...]] = []
     counter = itertools.count()
     documents = 0
 
-    def close_doc(doc_id: str, stats: dict[str, Any]) -> None:
+    def close_doc(doc_id: str, stats: BatchTotals) -> None:
         nonlocal documents
         documents += 1
         row = _doc_row(doc_id, stats, tgt)
@@ -437,16 +432,16 @@ def merge(out: Path, keys: Iterable[str], stats_in: ReadStats, failed: list[Skip
             heapq.heappushpop(worst_docs, item)
 
     current_id: str | None = None
-    current: dict[str, Any] | None = None
+    current: BatchTotals | None = None
     for doc_id, _chunk, key in headers:
-        stats = read_part_header(parts / f"{key}.jsonl")["stats"]
+        stats = BatchTotals.from_dict(read_part_header(parts / f"{key}.jsonl")["stats"])
         if doc_id != current_id:
             if current is not None and current_id is not None:
                 close_doc(current_id, current)
-            current_id, current = doc_id, new_stats()
+            current_id, current = doc_id, BatchTotals()
         assert current is not None
-        merge_stats(current, stats)
-        merge_stats(total, stats)
+        current += stats
+        total += stats
         for record in iter_part_records(parts / f"{key}.jsonl"):
             jsonl.handle.write(_dumps(record) + "\n")
             parquet.add(record)
@@ -469,8 +464,8 @@ def merge(out: Path, keys: Iterable[str], stats_in: ReadStats, failed: list[Skip
     from ..pipeline import Auditor
 
     signatures = Auditor(options.config).signatures()
-    words = total["words"]
     skipped = [s.to_dict() for s in stats_in.skipped]
+    totals = total.totals
     summary: dict[str, Any] = {
         "archive": Path(options.archive).name,
         "files": stats_in.files,
@@ -479,22 +474,21 @@ def merge(out: Path, keys: Iterable[str], stats_in: ReadStats, failed: list[Skip
         "ignored": sorted(stats_in.ignored),
         "documents": documents,
         "documents_failed": [f.to_dict() for f in failed],
-        "segments": total["segments"],
-        "flagged": total["flagged"],
-        "words": words,
-        "flags": sum(total["flags_by_category"].values()),
-        "flags_by_category": dict(sorted(total["flags_by_category"].items())),
-        "flags_by_severity": dict(sorted(total["flags_by_severity"].items())),
-        "flags_by_rule": dict(sorted(total["flags_by_rule"].items())),
-        "penalty_points": round(total["penalty_points"], 3),
-        "mqm_penalty": mqm_penalty(total["penalty_points"], words),
-        "mean_edit_ratio": round(total["edit_ratio_sum"] / total["segments"], 4) if total["segments"] else 0.0,
-        "proposals": total["proposals"],
-        "edit": {"char_distance": total["char_distance"],
-                 "char_ratio": round(total["char_distance"] / total["mt_chars"], 4) if total["mt_chars"] else 0.0},
-        "reference_segments": total["ref_segments"],
-        "reference_scores": corpus_scores(total["ref_stats"], tgt) if total["ref_segments"] else None,
-        "histograms": {"edit_ratio": total["ratio_hist"], "mqm_penalty": total["penalty_hist"]},
+        "segments": totals.segments,
+        "flagged": totals.flagged,
+        "words": totals.words,
+        "flags": total.flags,
+        "flags_by_category": dict(sorted(totals.flags_by_category.items())),
+        "flags_by_severity": dict(sorted(totals.flags_by_severity.items())),
+        "flags_by_rule": dict(sorted(totals.flags_by_rule.items())),
+        "penalty_points": round(totals.penalty_points, PENALTY_DIGITS),
+        "mqm_penalty": totals.mqm_penalty,
+        "mean_edit_ratio": total.mean_edit_ratio,
+        "proposals": total.proposals,
+        "edit": {"char_distance": totals.char_distance, "char_ratio": total.char_ratio},
+        "reference_segments": total.ref_segments,
+        "reference_scores": corpus_scores(total.ref_stats, tgt) if total.ref_segments else None,
+        "histograms": {"edit_ratio": total.ratio_hist, "mqm_penalty": total.penalty_hist},
         "signatures": signatures,
     }
     _atomic_write_bytes(out / "summary.json",

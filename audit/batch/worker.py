@@ -1,9 +1,11 @@
 """The unit of work: audit and score one document (picklable, runs in a pool or on a Dask worker).
 
-Per segment: the flags and proposal of the JSON contract (offsets into the segment's MT), the
-edit MT -> proposal (rapidfuzz character distance and ratio; sacrebleu TER only when there is a
-proposal), and against a reference: sentence BLEU, chrF and TER from sacrebleu sufficient
-statistics, which are also summed per document so corpus scores never need all the text.
+Each segment is one :class:`audit.records.Document` through :meth:`audit.pipeline.Auditor.run`.
+Per segment: the flags and proposal of the JSON contract (offsets into the segment's MT), its
+words and penalty from the auditor's :class:`audit.records.Totals`, the edit MT -> proposal
+summed from the sentences' edit scores, and against a reference: sentence BLEU, chrF and TER
+from sacrebleu sufficient statistics. :class:`BatchTotals` sums them per document and per run,
+so corpus scores never need all the text.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import Any
-
-from rapidfuzz.distance import Levenshtein
+from typing import TYPE_CHECKING, Any
 
 from ..config import AuditConfig, ModelsConfig
 from ..errors import AuditError
-from ..records import Document, Paragraph, SegmentResult, mqm_penalty, penalty_points
+from ..records import Document, DocumentResult, SegmentResult, Totals
 from .readers import BatchDocument, BatchSegment
+
+if TYPE_CHECKING:
+    from ..scoring import EditScorer
 
 #: Bins of the histograms kept for the report (edit ratio 0..1, penalty per 100 words).
 RATIO_BINS = 20
@@ -46,7 +49,7 @@ def config_key(data: dict[str, Any]) -> str:
 
 
 class _Engine:
-    """What one process builds once per configuration: the Auditor and the metric objects."""
+    """What one process builds once per configuration: the Auditor and the reference metrics."""
 
     def __init__(self, config: AuditConfig) -> None:
         from sacrebleu.metrics import BLEU, CHRF, TER
@@ -62,13 +65,6 @@ class _Engine:
         self.sentence_bleu = BLEU(tokenize=tokenize, effective_order=True)
         self.chrf = CHRF()
         self.ter = TER(asian_support=asian)
-        # The proposer's TER (audit.scoring.EditScorer) may stand in for ours only with the same settings.
-        self.same_ter = _ter_settings(self.ter) == _ter_settings(self.auditor.scorer.ter)
-        self.weights = dict(config.weights)
-
-
-def _ter_settings(ter: Any) -> tuple[Any, ...]:
-    return tuple(getattr(ter, name, None) for name in ("case_sensitive", "no_punct", "normalized", "asian_support"))
 
 
 @lru_cache(maxsize=4)
@@ -81,13 +77,13 @@ def engine_for(config_dict: dict[str, Any]) -> _Engine:
 
 
 @dataclass
-class DocumentResult:
+class BatchDocumentResult:
     doc_id: str
     chunk: int
     key: str
     member: str
     records: list[dict[str, Any]]
-    stats: dict[str, Any] = field(default_factory=dict)
+    stats: BatchTotals
 
 
 def compose_proposal(mt: str, results: list[SegmentResult]) -> str | None:
@@ -111,48 +107,54 @@ def compose_proposal(mt: str, results: list[SegmentResult]) -> str | None:
     return "".join(pieces)
 
 
-def _ter(engine: _Engine, mt: str, proposal: str, results: list[SegmentResult]) -> float:
-    """TER MT -> proposal. When the segment is one sentence spanning the whole MT, the proposer has
-    already scored exactly this pair with the same TER settings (:class:`audit.scoring.EditScorer`):
-    reuse it instead of a second shift search (~1.6 ms a segment)."""
-    if len(results) == 1 and engine.same_ter:
-        only = results[0]
-        if (only.proposal is not None and only.segment.start == 0 and only.segment.text == mt
-                and only.proposal.text == proposal):
-            return float(only.proposal.edit.ter)
-    return float(engine.ter.sentence_score(mt, [proposal]).score)
-
-
-def _audit_document(engine: _Engine, segments: list[BatchSegment], source_checks: bool = True
-                    ) -> list[list[SegmentResult]]:
-    return audit_segments(engine.auditor, segments, source_checks)
+def segment_edit(scorer: EditScorer, mt: str, proposal: str | None, results: list[SegmentResult]
+                 ) -> dict[str, Any]:
+    """The edit MT -> composed proposal, from the sentences' own edit scores (no second Levenshtein
+    or TER shift search): character distances add up; TER adds up its sufficient statistics
+    (edits, reference words; an unchanged sentence brings its words), as sacreBLEU's corpus TER."""
+    if proposal is None:
+        return {"char_distance": 0, "char_ratio": 0.0, "ter": 0.0}
+    distance = 0
+    edits = words = 0.0
+    for result in results:
+        if result.proposal is not None and result.proposal.text != result.segment.text:
+            distance += result.proposal.edit.char_distance
+            edits += result.proposal.edit.ter_edits
+            words += result.proposal.edit.ter_words
+        else:
+            words += scorer.ter_words(result.segment.text)
+    longest = max(len(mt), len(proposal))
+    return {
+        "char_distance": distance,
+        "char_ratio": round(distance / longest, 4) if longest else 0.0,
+        "ter": round(scorer.ter._compute_score_from_stats([edits, words]).score, 2),
+    }
 
 
 def audit_segments(auditor: Any, segments: list[BatchSegment], source_checks: bool = True
-                   ) -> list[list[SegmentResult]]:
-    """The sentence results of each segment; offsets are into the segment's MT. Segments with a
-    source are audited with it (:meth:`audit.pipeline.Auditor.run`) when ``source_checks``; the others
-    are audited alone, all in one batched run (each segment one paragraph at offset 0)."""
-    out: list[list[SegmentResult]] = [[] for _ in segments]
+                   ) -> list[DocumentResult]:
+    """Each segment as one :class:`audit.records.Document` through :meth:`audit.pipeline.Auditor.run`
+    (offsets are into the segment's MT). Segments with a source are audited with it when
+    ``source_checks``; the others are audited alone, all in one run (their sentences checked in
+    batches across segments), each segment one paragraph."""
+    out: list[DocumentResult | None] = [None for _ in segments]
     plain: list[int] = []
     paired = [i for i, seg in enumerate(segments) if seg.source and source_checks]
     with _prefetched_pairs(auditor, [(segments[i].source or "", segments[i].mt) for i in paired]):
         for i in paired:
             try:
-                (result,) = auditor.run([Document(segments[i].mt, segments[i].source)])
-                out[i] = list(result.segments)
+                (out[i],) = auditor.run([Document(segments[i].mt, segments[i].source)])
             except AuditError:  # a text the pair checks refuse is still audited on its own
                 plain.append(i)
     alone = set(range(len(segments))).difference(paired)
     plain = sorted([*plain, *alone])
-    if plain:
-        # One call for all MT-only segments: Harper lints them in batches; each segment is one
-        # paragraph at offset 0, so offsets stay relative to its own text.
-        paragraphs = [Paragraph(i, 0, segments[i].mt.replace("\n", " ")) for i in plain]
-        summary = auditor.new_summary()
-        for result in auditor.audit_paragraphs(paragraphs, summary):
-            out[result.segment.paragraph].append(result)
-    return out
+    # Each segment one paragraph (newlines, and NULs a text is refused for, become spaces: offsets
+    # stay those of its MT); an empty one has no sentence.
+    texts = [i for i in plain if segments[i].mt.strip()]
+    documents = (Document(segments[i].mt.replace("\n", " ").replace("\x00", " ")) for i in texts)
+    for i, result in zip(texts, auditor.run(documents), strict=True):
+        out[i] = result
+    return [result if result is not None else DocumentResult([], auditor.new_summary()) for result in out]
 
 
 @contextmanager
@@ -174,13 +176,13 @@ def _prefetched_pairs(auditor: Any, pairs: list[tuple[str, str]]) -> Iterator[No
 
 
 def process_document(doc: BatchDocument, config_dict: dict[str, Any], source_checks: bool = True
-                     ) -> DocumentResult:
+                     ) -> BatchDocumentResult:
     """Audit and score one document; ``source_checks``: segments with a source are audited with it
     (the source-aware checks)."""
     engine = engine_for(config_dict)
-    weights = engine.weights
+    scorer = engine.auditor.scorer
     segments = doc.segments
-    audited = _audit_document(engine, segments, source_checks)
+    audited = audit_segments(engine.auditor, segments, source_checks)
 
     with_ref = [i for i, s in enumerate(segments) if s.reference is not None]
     ref_stats: dict[str, list[Any]] = {}
@@ -195,21 +197,13 @@ def process_document(doc: BatchDocument, config_dict: dict[str, Any], source_che
     ref_position = {i: n for n, i in enumerate(with_ref)}
 
     records: list[dict[str, Any]] = []
-    stats = new_stats()
-    for i, (seg, results) in enumerate(zip(segments, audited, strict=True)):
-        flags = [f for r in results for f in r.flags]
-        proposal = compose_proposal(seg.mt, results)
-        origin = sorted({o for r in results if r.proposal is not None for o in r.proposal.origin})
-        words = len(seg.mt.split())
-        points = penalty_points(flags, weights)
-        if proposal is None:
-            edit = {"char_distance": 0, "char_ratio": 0.0, "ter": 0.0}
-        else:
-            edit = {
-                "char_distance": Levenshtein.distance(seg.mt, proposal),
-                "char_ratio": round(Levenshtein.normalized_distance(seg.mt, proposal), 4),
-                "ter": round(_ter(engine, seg.mt, proposal, results), 2),
-            }
+    stats = BatchTotals()
+    for i, (seg, result) in enumerate(zip(segments, audited, strict=True)):
+        sentences = result.segments
+        flags = [f for r in sentences for f in r.flags]
+        proposal = compose_proposal(seg.mt, sentences)
+        origin = sorted({o for r in sentences if r.proposal is not None for o in r.proposal.origin})
+        totals = result.summary.totals
         record: dict[str, Any] = {
             "doc_id": doc.doc_id,
             "seg_id": seg.seg_id,
@@ -219,12 +213,13 @@ def process_document(doc: BatchDocument, config_dict: dict[str, Any], source_che
             "reference": seg.reference,
             "flags": [f.to_dict() for f in flags],
             "proposal": None if proposal is None else {"text": proposal, "origin": origin},
-            "words": words,
-            "penalty_points": points,
-            "mqm_penalty": mqm_penalty(points, words),
-            "edit": edit,
+            "words": totals.words,
+            "penalty_points": totals.penalty_points,
+            "mqm_penalty": totals.mqm_penalty,
+            "edit": segment_edit(scorer, seg.mt, proposal, sentences),
             "reference_scores": None,
         }
+        row = BatchTotals.of(record, totals)
         if i in ref_position:
             n = ref_position[i]
             b, c, t = ref_stats["bleu"][n], ref_stats["chrf"][n], ref_stats["ter"][n]
@@ -233,30 +228,19 @@ def process_document(doc: BatchDocument, config_dict: dict[str, Any], source_che
                 "chrf": round(engine.chrf._compute_score_from_stats(c).score, 4),
                 "ter": round(engine.ter._compute_score_from_stats(t).score, 4),
             }
-            add_vector(stats["ref_stats"], "bleu", b)
-            add_vector(stats["ref_stats"], "chrf", c)
-            add_vector(stats["ref_stats"], "ter", t)
-            stats["ref_segments"] += 1
-        add_record(stats, record)
+            row.ref_segments = 1
+            row.ref_stats = {"bleu": [float(v) for v in b], "chrf": [float(v) for v in c],
+                             "ter": [float(v) for v in t]}
+        stats += row
         records.append(record)
-    return DocumentResult(doc.doc_id, doc.chunk, doc.key, doc.member, records, stats)
+    return BatchDocumentResult(doc.doc_id, doc.chunk, doc.key, doc.member, records, stats)
 
 
-# --- per-document statistics (summable) -----------------------------------------------------
-def new_stats() -> dict[str, Any]:
-    return {
-        "segments": 0, "flagged": 0, "words": 0, "penalty_points": 0.0, "proposals": 0,
-        "char_distance": 0, "mt_chars": 0, "edit_ratio_sum": 0.0,
-        "flags_by_category": {}, "flags_by_severity": {}, "flags_by_rule": {},
-        "ref_segments": 0, "ref_stats": {},
-        "ratio_hist": [0] * RATIO_BINS, "penalty_hist": [0] * (len(PENALTY_BINS) - 1),
-    }
-
-
-def add_vector(target: dict[str, list[float]], name: str, values: list[Any]) -> None:
-    values = [float(v) for v in values]
-    current = target.get(name)
-    target[name] = values if current is None else [a + b for a, b in zip(current, values, strict=True)]
+# --- summable statistics of batch segments -------------------------------------------------
+def _add_vectors(into: dict[str, list[float]], other: dict[str, list[float]]) -> None:
+    for name, values in other.items():
+        current = into.get(name)
+        into[name] = list(values) if current is None else [a + b for a, b in zip(current, values, strict=True)]
 
 
 def _bin(value: float, edges: list[float]) -> int:
@@ -266,35 +250,70 @@ def _bin(value: float, edges: list[float]) -> int:
     return len(edges) - 2
 
 
-def add_record(stats: dict[str, Any], record: dict[str, Any]) -> None:
-    stats["segments"] += 1
-    stats["words"] += record["words"]
-    stats["penalty_points"] += record["penalty_points"]
-    if record["flags"]:
-        stats["flagged"] += 1
-    for flag in record["flags"]:
-        for key, name in (("flags_by_category", "category"), ("flags_by_severity", "severity"),
-                          ("flags_by_rule", "rule")):
-            bucket = stats[key]
-            bucket[flag[name]] = bucket.get(flag[name], 0) + 1
-    ratio = record["edit"]["char_ratio"]
-    stats["edit_ratio_sum"] += ratio
-    stats["char_distance"] += record["edit"]["char_distance"]
-    stats["mt_chars"] += len(record["mt"])
-    if record["proposal"] is not None:
-        stats["proposals"] += 1
-    stats["ratio_hist"][min(int(ratio * RATIO_BINS), RATIO_BINS - 1)] += 1
-    stats["penalty_hist"][_bin(record["mqm_penalty"], PENALTY_BINS)] += 1
+@dataclass(slots=True)
+class BatchTotals:
+    """The auditor's :class:`audit.records.Totals` of batch segments, one segment (a row of the
+    input, of one or more sentences) counting once in ``segments`` and ``flagged``, with what the
+    batch report adds: proposals, the rows' edit ratios and histograms, and the sacreBLEU
+    sufficient statistics against references. Summable (``a + b``) per document and per run."""
 
+    totals: Totals = field(default_factory=Totals)
+    chars: int = 0  # MT characters of every segment (the run's character edit ratio divides by them)
+    proposals: int = 0
+    edit_ratio_sum: float = 0.0
+    ref_segments: int = 0
+    ref_stats: dict[str, list[float]] = field(default_factory=dict)
+    ratio_hist: list[int] = field(default_factory=lambda: [0] * RATIO_BINS)
+    penalty_hist: list[int] = field(default_factory=lambda: [0] * (len(PENALTY_BINS) - 1))
 
-def merge_stats(total: dict[str, Any], part: dict[str, Any]) -> None:
-    for key in ("segments", "flagged", "words", "penalty_points", "proposals", "char_distance", "mt_chars",
-                "edit_ratio_sum", "ref_segments"):
-        total[key] += part[key]
-    for key in ("flags_by_category", "flags_by_severity", "flags_by_rule"):
-        for name, count in part[key].items():
-            total[key][name] = total[key].get(name, 0) + count
-    for name, vector in part["ref_stats"].items():
-        add_vector(total["ref_stats"], name, vector)
-    for key in ("ratio_hist", "penalty_hist"):
-        total[key] = [a + b for a, b in zip(total[key], part[key], strict=True)]
+    @classmethod
+    def of(cls, record: dict[str, Any], sentences: Totals) -> BatchTotals:
+        """One segment: its sentences' totals (from the auditor), counted as one segment."""
+        totals = Totals() + sentences
+        totals.segments, totals.flagged = 1, int(sentences.flagged > 0)
+        ratio = record["edit"]["char_ratio"]
+        out = cls(totals, chars=len(record["mt"]), proposals=int(record["proposal"] is not None),
+                  edit_ratio_sum=ratio)
+        out.ratio_hist[min(int(ratio * RATIO_BINS), RATIO_BINS - 1)] += 1
+        out.penalty_hist[_bin(record["mqm_penalty"], PENALTY_BINS)] += 1
+        return out
+
+    def __iadd__(self, other: BatchTotals) -> BatchTotals:
+        self.totals += other.totals
+        self.chars += other.chars
+        self.proposals += other.proposals
+        self.edit_ratio_sum += other.edit_ratio_sum
+        self.ref_segments += other.ref_segments
+        _add_vectors(self.ref_stats, other.ref_stats)
+        self.ratio_hist = [a + b for a, b in zip(self.ratio_hist, other.ratio_hist, strict=True)]
+        self.penalty_hist = [a + b for a, b in zip(self.penalty_hist, other.penalty_hist, strict=True)]
+        return self
+
+    def __add__(self, other: BatchTotals) -> BatchTotals:
+        total = BatchTotals()
+        total += self
+        total += other
+        return total
+
+    @property
+    def flags(self) -> int:
+        return sum(self.totals.flags_by_category.values())
+
+    @property
+    def mean_edit_ratio(self) -> float:
+        return round(self.edit_ratio_sum / self.totals.segments, 4) if self.totals.segments else 0.0
+
+    @property
+    def char_ratio(self) -> float:
+        """Character edits per MT character, over every segment."""
+        return round(self.totals.char_distance / self.chars, 4) if self.chars else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The exact figures (a checkpoint's header; :meth:`from_dict` reads them back)."""
+        return {"totals": asdict(self.totals), "chars": self.chars, "proposals": self.proposals,
+                "edit_ratio_sum": self.edit_ratio_sum, "ref_segments": self.ref_segments,
+                "ref_stats": self.ref_stats, "ratio_hist": self.ratio_hist, "penalty_hist": self.penalty_hist}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BatchTotals:
+        return cls(**{**data, "totals": Totals(**data["totals"])})

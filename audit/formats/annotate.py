@@ -72,10 +72,10 @@ def audit_units(auditor: Any, loaded: Loaded, source_checks: bool = True) -> lis
     segments = [segment for _, segment in loaded.segments]
     results = audit_segments(auditor, segments, source_checks)
     out = []
-    for (position, segment), sentences in zip(loaded.segments, results, strict=True):
-        issues = tuple(Issue.from_flag(f) for r in sentences for f in r.flags)
+    for (position, segment), result in zip(loaded.segments, results, strict=True):
+        issues = tuple(Issue.from_flag(f) for r in result.segments for f in r.flags)
         out.append(UnitAudit(position, segment.seg_id, segment.source, segment.mt, issues,
-                             compose_proposal(segment.mt, sentences)))
+                             compose_proposal(segment.mt, result.segments)))
     return out
 
 
