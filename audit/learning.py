@@ -19,7 +19,7 @@ An editor's override (``on``/``off``) wins over all of this; ``auto`` follows th
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,3 +162,49 @@ def adjust_flag(flag: Any, state: RuleState | None) -> Any | None:
     if not state.proposes and flag.replacement is not None:
         flag = replace(flag, replacement=None)
     return flag
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What a team's rule states do to its new audits: rules switched off (handed to the auditor as
+    disabled rules, so they never reach dedupe or the proposal), lowered, no longer proposing."""
+
+    team: str
+    off: tuple[str, ...] = ()
+    lowered: tuple[str, ...] = ()
+    not_proposing: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.off or self.lowered or self.not_proposing)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"team": self.team, "off": list(self.off), "lowered": list(self.lowered),
+                "not_proposing": list(self.not_proposing)}
+
+
+def applied(team: str, states: Mapping[str, RuleState]) -> Applied:
+    return Applied(
+        team,
+        off=tuple(r for r, s in states.items() if s.state == "off"),
+        lowered=tuple(r for r, s in states.items() if s.state == "lowered"),
+        not_proposing=tuple(r for r, s in states.items() if s.state != "off" and not s.proposes),
+    )
+
+
+def adjust_segment(result: Any, states: Mapping[str, RuleState],
+                   repropose: Callable[[Any, list[Any]], Any]) -> Any:
+    """One :class:`audit.records.SegmentResult` as the team's rule states have it: flags of rules off
+    dropped, severities lowered, replacements of rules that no longer propose withheld. When a flag
+    lost its replacement (or was dropped), ``repropose(segment, flags)`` makes the proposal again
+    from the flags left (it returns the MT itself when nothing is left to propose)."""
+    from dataclasses import replace
+
+    if not states or not result.flags:
+        return result
+    flags = [f for f in (adjust_flag(flag, states.get(flag.rule)) for flag in result.flags) if f is not None]
+    before = [(f.rule, f.start, f.end, f.replacement) for f in result.flags]
+    after = [(f.rule, f.start, f.end, f.replacement) for f in flags]
+    proposal = result.proposal
+    if before != after:
+        proposal = repropose(result.segment, flags) if flags else None
+    return replace(result, flags=tuple(flags), proposal=proposal)

@@ -11,15 +11,24 @@ from audit.errors import ConfigError
 from audit.limits import deadline
 from audit.records import Document
 
-from ..auth import require_role
+from ..auth import current_principal, require_role
+from ..blueprints.review import learning_thresholds
 from ..errors import ApiError, from_audit_error
 from ..extension import services
 from ..services.auditors import server_models_config
+from ..services.learnt import LearntStates, adjust_result, applied, team_for, with_disabled
 from ..validation import json_body
 
 bp = Blueprint("audit", __name__, url_prefix="/v1")
 
 _MODELS_KEY = "mt_audit.models"
+_LEARNT_KEY = "mt_audit.learnt"
+
+
+def _learnt() -> LearntStates:
+    """This worker's cache of the teams' learnt rule states."""
+    learnt: LearntStates = current_app.extensions.setdefault(_LEARNT_KEY, LearntStates())
+    return learnt
 
 
 def _server_models() -> ModelsConfig | None:
@@ -62,6 +71,12 @@ def audit() -> Response:
         limits.check_text(body["source"], "source")
     src = body.get("src_lang", DEFAULT_SRC_LANG)
     options = _with_models(body.get("options", {}))
+    # The team's learnt rule states (its editors' decisions; the rules page): off rules are disabled,
+    # lowered rules lose a severity step, rules that stopped proposing keep their flags without one.
+    team = team_for(body.get("project"), current_principal().key_id)
+    states = _learnt().states(services().db, team, learning_thresholds())
+    learnt = applied(team, states)
+    options = with_disabled(options, learnt)
     try:
         auditor = services().auditor_for(
             src_lang=None if src == "any" else src,
@@ -76,9 +91,12 @@ def audit() -> Response:
     with deadline(limits.time_limit_seconds):
         # With a source, the source-aware checks (audit/source) run too.
         (result,) = auditor.run([Document(body["text"], source or None, "text")])
+    if learnt:
+        result = adjust_result(auditor, result, states)
     out = result.to_dict()
+    if learnt:
+        out["learnt"] = learnt.to_dict()
     if body.get("store"):
-        from ..auth import current_principal
         from ..blueprints.review import review_url
         from ..storage.reviews import store_audit
 
@@ -93,6 +111,7 @@ def audit() -> Response:
             glossaries=body.get("glossaries") or [],
             name=str(body.get("name") or "text"),
             submitter_key_id=current_principal().key_id,
+            project=body.get("project"),
         )
         out["document_id"] = doc_id
         out["review_url"] = review_url(doc_id)

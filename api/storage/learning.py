@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from audit.learning import RuleState, Thresholds, rule_states
@@ -61,6 +61,15 @@ def overrides(session: Session, team: str) -> dict[str, str]:
 
 def team_rule_states(session: Session, team: str, thresholds: Thresholds) -> dict[str, RuleState]:
     return rule_states(rule_decisions(standing_decisions(session, team)), thresholds, overrides(session, team))
+
+
+def team_fingerprint(session: Session, team: str) -> tuple[object, ...]:
+    """What a team's rule states depend on, in two small aggregate queries (``reviews.team`` is
+    indexed): a cached state is good while its fingerprint is unchanged."""
+    reviews = session.execute(select(func.count(Review.id), func.max(Review.id)).where(Review.team == team)).one()
+    rows = session.execute(select(func.count(RuleOverride.id), func.max(RuleOverride.updated_at))
+                           .where(RuleOverride.team == team)).one()
+    return (*reviews, *rows)
 
 
 def teams(session: Session) -> list[str]:
