@@ -14,48 +14,19 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
+from audit.formats.its import ITS_NS, its_severity, its_type
+
 from .models import REJECT_REASONS, Document, FlagRecord, SegmentRecord
 
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:2.0"
 XLIFF12_NS = "urn:oasis:names:tc:xliff:document:1.2"
-ITS_NS = "http://www.w3.org/2005/11/its"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
-#: ITS 2.0 severity (0-100) = MQM penalty weight x 10; XLIFF note priority (1 highest .. 10).
-ITS_SEVERITY = {"minor": "10", "major": "50", "critical": "100"}
+#: XLIFF note priority (1 highest .. 10); the ITS type and severity come from audit.formats.its.
 NOTE_PRIORITY = {"critical": "1", "major": "3", "minor": "5"}
 XLIFF_STATE = {"open": "translated", "accepted": "reviewed", "edited": "reviewed", "rejected": "reviewed"}
 XLIFF12_STATE = {"open": "needs-review-translation", "accepted": "signed-off", "edited": "signed-off",
                  "rejected": "signed-off"}
-#: MQM category (prefix) -> ITS 2.0 locQualityIssueType; the first matching prefix wins.
-ITS_TYPES = (
-    ("Accuracy/Mistranslation", "mistranslation"),
-    ("Accuracy/Omission", "omission"),
-    ("Accuracy/Addition", "addition"),
-    ("Accuracy/Untranslated", "untranslated"),
-    ("Accuracy", "mistranslation"),
-    ("Fluency/Grammar", "grammar"),
-    ("Fluency/Spelling", "misspelling"),
-    ("Fluency/Punctuation", "typographical"),
-    ("Fluency/Register", "register"),
-    ("Fluency/Inconsistency", "inconsistency"),
-    ("Fluency/Character", "characters"),
-    ("Fluency", "grammar"),
-    ("Terminology", "terminology"),
-    ("Style", "style"),
-    ("Locale", "locale-violation"),
-)
-
-
-def its_type(flag: FlagRecord) -> str:
-    if flag.rule.startswith("source.numbers"):
-        return "numbers"
-    for prefix, kind in ITS_TYPES:
-        if flag.category.startswith(prefix):
-            return kind
-    return "other"
-
-
 def segment_target(segment: SegmentRecord) -> str:
     return segment.final_text if segment.final_text is not None else segment.mt_text
 
@@ -110,9 +81,9 @@ def source_sentences(document: Document) -> dict[int, str]:
 
 def _its_attrs(flag: FlagRecord, enabled: bool) -> dict[str, str]:
     attrs = {
-        f"{{{ITS_NS}}}locQualityIssueType": its_type(flag),
+        f"{{{ITS_NS}}}locQualityIssueType": its_type(flag.category, flag.rule),
         f"{{{ITS_NS}}}locQualityIssueComment": f"{flag.rule}: {flag.message}",
-        f"{{{ITS_NS}}}locQualityIssueSeverity": ITS_SEVERITY.get(flag.severity, "10"),
+        f"{{{ITS_NS}}}locQualityIssueSeverity": str(its_severity(flag.severity)),
     }
     if not enabled:
         attrs[f"{{{ITS_NS}}}locQualityIssueEnabled"] = "no"

@@ -23,8 +23,9 @@ ITS_TYPES = (
     "other",
 )
 
-#: MQM category (prefix) -> ITS LQI type; the first matching prefix wins. The same table as the
-#: review server's exports (api/storage/review_exports.py), so a flag gets one type everywhere.
+#: MQM category (prefix) -> ITS LQI type; the first matching prefix wins. The one table: the
+#: translator's files (audit/formats) and the review server's exports (api/storage/review_exports.py)
+#: both use :func:`its_type`, so a flag gets one type everywhere.
 TYPE_BY_CATEGORY = (
     ("Accuracy/Mistranslation", "mistranslation"),
     ("Accuracy/Omission", "omission"),
@@ -43,13 +44,16 @@ TYPE_BY_CATEGORY = (
     ("Locale", "locale-violation"),
 )
 
+#: The source number check's rule id (audit/source/checks.py): its flags are ITS 'numbers'.
+NUMBER_RULE = "source.number"
+
 SEVERITY_SCORE = {"minor": 10, "major": 50, "critical": 100}
 
 
 def its_type(category: str, rule: str = "") -> str:
     """The ITS LQI type of an MQM category ('Accuracy/Mistranslation' -> 'mistranslation'); the
-    source number check's flags are 'numbers'."""
-    if rule.startswith("source.number"):
+    source number check's flags (rule ``source.number``, or a sub-id ``source.number.*``) are 'numbers'."""
+    if rule == NUMBER_RULE or rule.startswith(NUMBER_RULE + "."):
         return "numbers"
     for prefix, kind in TYPE_BY_CATEGORY:
         if category.startswith(prefix):
