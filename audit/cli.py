@@ -36,6 +36,7 @@ LAZY_COMMANDS = {
     "batch": "audit.batch.cli:batch_command",
     "models": "audit.models.cli:models_command",
     "jobs": "api.cli:jobs",
+    "qe": "audit.qe.cli:qe_command",
 }
 
 
@@ -130,6 +131,11 @@ def audit_options(func: F) -> F:
         click.option("--embedder", default=None, help="Sentence embedder for the adequacy guard (alias 'minilm')."),
         click.option("--models", "models_file", default=None, type=click.Path(dir_okay=False, exists=True),
                      help="YAML file with the model layer's settings (keys of ModelsConfig); flags override it."),
+        click.option("--qe/--no-qe", "qe", default=None,
+                     help="The learned error-span detector (qe.span flags and a quality score per sentence). "
+                          "Default: on (off when MT_AUDIT_QE=0)."),
+        click.option("--qe-model", default=None, type=click.Path(file_okay=False, exists=True),
+                     help="A detector folder trained by `mt-audit qe train` (default: the shipped one)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -141,7 +147,8 @@ def build_config(src_lang: str, tgt_lang: str, glossaries: tuple[str, ...], no_g
                  disabled_rules: tuple[str, ...], weights: str | None, candidates: int, lm: str | None = None,
                  mt: str | None = None, mt_back: str | None = None, embedder: str | None = None,
                  models_file: str | None = None, grammar_rules: str | None = None,
-                 default_grammar_rules: str = DEFAULT_GRAMMAR_RULES) -> AuditConfig:
+                 default_grammar_rules: str = DEFAULT_GRAMMAR_RULES, qe: bool | None = None,
+                 qe_model: str | None = None) -> AuditConfig:
     """The command line's flags as :meth:`AuditConfig.from_options` options (the API's names)."""
     models = None
     if lm or mt or mt_back or embedder or models_file:
@@ -152,8 +159,8 @@ def build_config(src_lang: str, tgt_lang: str, glossaries: tuple[str, ...], no_g
         "src_lang": src_lang, "tgt_lang": tgt_lang, "glossary_files": glossaries, "glossary": not no_glossary,
         "rule_files": rule_files, "rules": not no_rules, "grammar": not no_grammar, "grammar_rules": grammar_rules,
         "disabled_rules": disabled_rules, "weights": parse_weights(weights), "candidates": candidates,
-        "models": models,
-    }, grammar_rules=default_grammar_rules)
+        "models": models, "qe_model": qe_model,
+    } | ({} if qe is None else {"qe": qe}), grammar_rules=default_grammar_rules)
 
 
 @contextmanager

@@ -35,6 +35,27 @@ DEFAULT_GRAMMAR_RULES = GRAMMAR_RULES_ALL
 DEFAULT_BATCH_GRAMMAR_RULES = GRAMMAR_RULES_EVIDENCE
 #: The rule selection calibrated on the development MQM data (``mt-audit eval --calibrate``).
 CALIBRATION_FILE = Path(__file__).with_name("calibration.yaml")
+#: The environment setting that switches the learned detector (``qe.span``) off by default (``0``/``off``):
+#: for machines without torch, and the fast test set.
+QE_SETTING = "MT_AUDIT_QE"
+#: The detector's modes: with an aligned source sentence, or reading the MT alone.
+QE_MODES = ("source", "target")
+
+
+def default_qe() -> bool:
+    """Whether the learned detector runs when the options do not say (on, unless ``MT_AUDIT_QE=0``)."""
+    import os
+
+    return os.environ.get(QE_SETTING, "1").strip().lower() not in ("0", "off", "false", "no")
+
+
+@dataclass(frozen=True)
+class QEThresholds:
+    """The detector's decision thresholds of one mode: a word is flagged when P(error) >= ``span``,
+    and is major when P(major) >= ``major`` (chosen by ``mt-audit qe calibrate``)."""
+
+    span: float = 0.5
+    major: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -45,6 +66,11 @@ class Calibration:
     disabled_rules: tuple[str, ...] = ()
     #: Harper lints (Harper's names) with at least one flag on a gold error span and not dropped.
     harper_evidence: tuple[str, ...] = ()
+    #: The shipped detector's thresholds per mode (``source``, ``target``).
+    qe_thresholds: tuple[tuple[str, QEThresholds], ...] = ()
+
+    def qe(self, mode: str) -> QEThresholds:
+        return dict(self.qe_thresholds).get(mode, QEThresholds())
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +90,24 @@ def shipped_calibration() -> Calibration:
         if not isinstance(items, list | tuple) or not all(isinstance(x, str) for x in items):
             raise ConfigError("must be a list of rule names", file=str(CALIBRATION_FILE), field=name)
         values[name] = tuple(items)
-    return Calibration(**values)
+    return Calibration(**values, qe_thresholds=_qe_thresholds(data.get("qe_thresholds")))
+
+
+def _qe_thresholds(data: Any) -> tuple[tuple[str, QEThresholds], ...]:
+    if data is None:
+        return ()
+    if not isinstance(data, dict) or set(data) - set(QE_MODES):
+        raise ConfigError(f"must map modes {list(QE_MODES)} to thresholds", file=str(CALIBRATION_FILE),
+                          field="qe_thresholds")
+    out = []
+    for mode, values in data.items():
+        ok = isinstance(values, dict) and set(values) == {"span", "major"} and all(
+            isinstance(v, int | float) and 0 <= v <= 1 for v in values.values())
+        if not ok:
+            raise ConfigError("needs numbers 'span' and 'major' in [0, 1]", file=str(CALIBRATION_FILE),
+                              field=f"qe_thresholds.{mode}")
+        out.append((mode, QEThresholds(float(values["span"]), float(values["major"]))))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -119,6 +162,8 @@ class AuditConfig:
     candidates: int = 0
     batch_paragraphs: int = DEFAULT_BATCH_PARAGRAPHS
     models: ModelsConfig | None = None  # the model layer; None = no models (the fast path)
+    qe: bool = field(default_factory=default_qe)  # the learned error-span detector (qe.span flags, quality)
+    qe_model: str | None = None  # a trained detector folder (``mt-audit qe train``); None = the shipped one
 
     def __post_init__(self) -> None:
         if self.tgt_lang not in SUPPORTED_TARGETS:
@@ -182,13 +227,16 @@ class AuditConfig:
             weights={name: float(value) for name, value in weights.items()},
             candidates=int(options.get("candidates", 0)),
             models=options.get("models"),
+            qe=bool(options.get("qe", default_qe())),
+            qe_model=str(options["qe_model"]) if options.get("qe_model") else None,
         )
 
 
 #: The option names of :meth:`AuditConfig.from_options` (the API's ``options`` plus the language
 #: pair and the command line's file lists).
 OPTION_NAMES = frozenset({"src_lang", "tgt_lang", "glossary", "glossary_files", "rules", "rule_files", "grammar",
-                          "grammar_rules", "disabled_rules", "weights", "candidates", "models"})
+                          "grammar_rules", "disabled_rules", "weights", "candidates", "models", "qe",
+                          "qe_model"})
 
 
 def _paths(value: Any) -> tuple[str, ...] | None:

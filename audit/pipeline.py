@@ -104,7 +104,7 @@ class Auditor:
         """The checkers this configuration runs, built and switched."""
         registry = self.checkers if self.checkers is not None else CheckerRegistry.builtin()
         setup = CheckerSetup(self.config, self.switches, tuple(self.loaded.glossaries), tuple(self.loaded.rules),
-                             model_layer=lambda: self.model_layer)
+                             model_layer=lambda: self.model_layer, models=lambda: self.models)
         return registry.build(setup)
 
     @cached_property
@@ -125,6 +125,15 @@ class Auditor:
             return Proposer([RewriteGenerator(), *layer.generators()], layer.ranker(ranker),
                             self.scorer, self.config.candidates)
         return Proposer([RewriteGenerator()], ranker, self.scorer, self.config.candidates)
+
+    @cached_property
+    def models(self) -> Any:
+        """The model registry: the one passed in (shared by a server's auditors), else this auditor's own."""
+        if self.model_registry is None:
+            from .models.registry import ModelRegistry
+
+            self.model_registry = ModelRegistry(threads=None)
+        return self.model_registry
 
     @cached_property
     def model_layer(self) -> Any:
@@ -352,7 +361,7 @@ class Auditor:
             yield batch
 
     def _checked(self, units: Iterable[_Unit], pipelined: bool
-                 ) -> Iterator[tuple[list[_Unit], list[list[Flag]]]]:
+                 ) -> Iterator[tuple[list[_Unit], tuple[list[list[Flag]], list[float | None]]]]:
         """Each batch with its items and their flags. Pipelined, a helper thread runs the background
         checkers (Harper) on the next batch while this thread processes the current one; at most
         two batches are in memory either way."""
@@ -361,31 +370,31 @@ class Auditor:
                    for units in self._batches(units, pipelined))
         if not pipelined or not chain.background:
             for batch_units, batch in batches:
-                yield batch_units, chain.check(batch) if batch.items else []
+                yield batch_units, chain.examine(batch) if batch.items else ([], [])
             return
         pending: tuple[list[_Unit], CheckBatch, Future[Any]] | None = None
         for batch_units, batch in batches:
             upcoming = (batch_units, batch, self._lint_pool.submit(chain.run_background, batch))
             if pending is not None:
-                yield pending[0], chain.check(pending[1], pending[2].result())
+                yield pending[0], chain.examine(pending[1], pending[2].result())
             pending = upcoming
         if pending is not None:
-            yield pending[0], chain.check(pending[1], pending[2].result())
+            yield pending[0], chain.examine(pending[1], pending[2].result())
 
     def _results(self, units: Iterable[_Unit], pipelined: bool) -> Iterator[SegmentResult | _DocumentEnd]:
         """The chain after segmenting: check, dedupe, propose and score each sentence, in order;
         a document's end is passed through once its last sentence is out."""
-        for batch_units, flags in self._checked(units, pipelined):
+        for batch_units, (flags, quality) in self._checked(units, pipelined):
             position = 0
             for unit in batch_units:
                 if isinstance(unit, _DocumentEnd):
                     yield unit
                     continue
                 for item in unit:
-                    yield self._result(item, flags[position])
+                    yield self._result(item, flags[position], quality[position])
                     position += 1
 
-    def _result(self, item: CheckItem, flags: list[Flag]) -> SegmentResult:
+    def _result(self, item: CheckItem, flags: list[Flag], quality: float | None = None) -> SegmentResult:
         """Propose a correction for one checked sentence. With a source, its aligned source sentence
         is visible (:data:`audit.propose.SOURCE_CONTEXT`) to the model layer's re-translation and
         source-adequacy guard while the proposal is made."""
@@ -396,11 +405,16 @@ class Auditor:
         else:
             with source_context(SourceContext(item.side.sources, item.side.embedder)):
                 proposal = self.proposer.propose(segment, flags)
-        if proposal is None and any(f.origin == "source" for f in flags):
-            # Source flags explain, they do not rewrite: the MT stands, to be reviewed
+        explaining = sorted({f.origin for f in flags if f.origin in EXPLAIN_ONLY})
+        if proposal is None and explaining:
+            # Source and detector flags explain, they do not rewrite: the MT stands, to be reviewed
             # (a flagged segment always has a proposal, as in the monolingual audit).
-            proposal = Proposal(segment.text, ("source",), self.scorer.score(segment.text, segment.text))
-        return SegmentResult(segment, tuple(flags), proposal)
+            proposal = Proposal(segment.text, tuple(explaining), self.scorer.score(segment.text, segment.text))
+        return SegmentResult(segment, tuple(flags), proposal, quality)
+
+
+#: Flag origins that carry no correction: a segment they flag keeps its MT as the proposal.
+EXPLAIN_ONLY = frozenset({"source", "qe"})
 
 
 def aligned_sources(source: str, targets: Sequence[Segment], pairs: Iterable[Any]) -> dict[tuple[int, int], str]:

@@ -12,6 +12,13 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from api import create_app
 from api.auth import create_key
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The learned detector (on by default in the product) is off unless a test switches it on
+    (``qe=True``): the shipped one loads real weights (e5), which only ``models`` tests may."""
+    os.environ.setdefault("MT_AUDIT_QE", "0")
+
+
 #: A built-in glossary for the tests (the shipped folder may change under them).
 DIPLOMACY_CSV = """id,src_lang,tgt_lang,source_term,deprecated,preferred,category,severity,note
 dip.1,zh,en,中俄,Chinese-Russian,China-Russia,Terminology/Inconsistent,minor,

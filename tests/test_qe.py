@@ -268,3 +268,79 @@ def test_examples_are_frozen_records():
     example = Example("c", "d", "s", "t", 1, (), 0)
     with pytest.raises(AttributeError):
         example.doc = "other"  # type: ignore[misc]
+
+
+# --- the qe.span checker in the chain (a tiny trained model; the shipped one: test_qe_models.py) ------------
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """A tiny detector trained here, and a cache folder holding its base where the auditor looks."""
+    from audit.qe.base import BASE_NAME, convert_base
+    from audit.qe.train import TrainConfig, Trainer
+
+    folder = tmp_path_factory.mktemp("qe-chain")
+    write_e5_file(folder / "tiny.bin")
+    base = convert_base(folder / "cache" / BASE_NAME, folder / "tiny.bin")
+    model = Trainer(TrainConfig(data=(str(_training_data(folder)),), out=str(folder / "train"), layers=2,
+                                frozen_layers=0, epochs=1, batch_tokens=40, base_dir=str(base), threads=1)).run()
+    return model, folder / "cache"
+
+
+def _auditor_with(tiny_model, monkeypatch, span, major=1.01, **options):
+    from audit.config import AuditConfig
+    from audit.pipeline import Auditor
+    from audit.qe.weights import META_FILE
+
+    model, cache = tiny_model
+    monkeypatch.setenv("MT_AUDIT_CACHE", str(cache))
+    meta = json.loads((model / META_FILE).read_text())
+    meta["thresholds"] = {"source": {"span": span, "major": major}, "target": {"span": span, "major": major}}
+    (model / META_FILE).write_text(json.dumps(meta))
+    return Auditor(AuditConfig.from_options({"src_lang": "en", "tgt_lang": "en", "glossary": False,
+                                             "grammar": False, "qe": True, "qe_model": str(model), **options}))
+
+
+def test_detector_flags_explain_without_a_correction_and_each_sentence_gets_a_quality(tiny_model, monkeypatch):
+    text = "the cat sat on the mat. A big red cat ran."
+    result = _auditor_with(tiny_model, monkeypatch, span=0.0).audit(text)
+    assert [s.segment.text for s in result.segments] == ["the cat sat on the mat.", "A big red cat ran."]
+    for seg in result.segments:
+        flags = [f for f in seg.flags if f.rule == "qe.span"]
+        assert flags, seg.segment.text  # span threshold 0: every word is a candidate
+        for f in flags:
+            assert f.origin == "qe" and f.suggestion is None and f.replacement is None
+            assert f.text == text[f.start:f.end] and f.message.startswith("likely ")
+            assert f.severity.value == "minor" and 0.0 <= f.confidence <= 1.0  # major threshold above 1
+        out = seg.to_dict()
+        assert 0.0 <= out["quality"] <= 1.0
+        assert out["proposal"]["text"] == seg.segment.text and out["proposal"]["origin"] == ["qe"]
+    quiet = _auditor_with(tiny_model, monkeypatch, span=1.01).audit(text)
+    assert not [f for s in quiet.segments for f in s.flags]
+    assert [s.quality for s in quiet.segments] == [s.quality for s in result.segments]
+
+
+def test_with_a_source_the_pair_is_read_together(tiny_model, monkeypatch):
+    auditor = _auditor_with(tiny_model, monkeypatch, span=0.0)
+    alone = auditor.audit("the dog ran in the house.").segments[0]
+    paired = auditor.audit_pair("the cat sat.", "the dog ran in the house.").segments[0]
+    assert paired.quality is not None and alone.quality is not None
+    assert paired.quality != alone.quality  # the source changed what the model read
+
+
+def test_a_rule_flag_on_the_same_words_wins_and_takes_the_detector_confidence(tiny_model, monkeypatch, tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n- id: style.test.big-red\n  category: Style/Unidiomatic\n  severity: minor\n"
+                     "  message: Say which red.\n  pattern: '\\b(?P<span>big red)\\b'\n  rewrite: crimson\n"
+                     "  examples:\n    flag: ['A big red cat']\n    pass: ['A red cat']\n", encoding="utf-8")
+    auditor = _auditor_with(tiny_model, monkeypatch, span=0.0, rule_files=[str(rules)])
+    flags = auditor.audit("A big red cat ran.").segments[0].flags
+    rule = [f for f in flags if f.rule == "style.test.big-red"]
+    assert len(rule) == 1 and rule[0].confidence is not None and "confidence" in rule[0].to_dict()
+    assert not [f for f in flags if f.rule == "qe.span" and f.start < rule[0].end and f.end > rule[0].start]
+
+
+def test_the_detector_is_switched_like_any_checker(tiny_model, monkeypatch):
+    for switch in ({"disabled_rules": ["qe"]}, {"disabled_rules": ["qe.span"]}, {"qe": False}):
+        auditor = _auditor_with(tiny_model, monkeypatch, span=0.0, **switch)
+        seg = auditor.audit("the cat sat on the mat.").segments[0]
+        assert seg.flags == () and seg.quality is None and "quality" not in seg.to_dict(), switch

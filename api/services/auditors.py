@@ -132,8 +132,8 @@ class AuditorRegistry:
         resources = Resources(
             glossaries=[g.glossary for g in glossaries], rules=list(self.rules) if config.use_rules else []
         )
-        registry = self.model_registry(config.models) if config.models is not None else None
-        auditor = Auditor(config, resources, model_registry=registry)
+        # One registry for every auditor: the learned detector and any model load once per process.
+        auditor = Auditor(config, resources, model_registry=self.model_registry(config.models))
         auditor.warm()
         return auditor
 

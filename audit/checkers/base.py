@@ -79,6 +79,15 @@ class CheckBatch:
 
 
 @dataclass(frozen=True)
+class Findings:
+    """What a checker found in a batch: each item's flags and, for a scoring checker, each item's
+    sentence quality (0 bad .. 1 good; None where it has no opinion)."""
+
+    flags: list[list[Flag]]
+    quality: list[float | None] | None = None
+
+
+@dataclass(frozen=True)
 class CheckerSetup:
     """What a checker may build itself from: the options, the switches and the loaded resources."""
 
@@ -88,6 +97,8 @@ class CheckerSetup:
     rules: Sequence[Rule] = ()
     #: The :class:`audit.models.layer.ModelLayer` (None without models); built on first use.
     model_layer: Callable[[], Any] = lambda: None
+    #: The auditor's :class:`audit.models.registry.ModelRegistry` (models load once per registry).
+    models: Callable[[], Any] = lambda: None
 
 
 class Checker(ABC):
@@ -123,3 +134,8 @@ class Checker(ABC):
     @abstractmethod
     def check(self, batch: CheckBatch) -> list[list[Flag]]:
         """The flags of each item of ``batch`` (one list per item, document offsets)."""
+
+    def examine(self, batch: CheckBatch) -> Findings:
+        """The flags of :meth:`check` and, for a checker that scores sentences, their quality
+        (override this instead of :meth:`check` to compute both in one pass)."""
+        return Findings(self.check(batch))

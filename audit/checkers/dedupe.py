@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ..records import Flag
 
@@ -47,6 +48,15 @@ def overlaps(a: Flag, b: Flag) -> bool:
 def explained(flag: Flag, others: Sequence[Flag], origins: frozenset[str]) -> bool:
     """Whether a flag of one of ``origins`` among ``others`` overlaps ``flag`` (and so explains it)."""
     return any(o.origin in origins and overlaps(flag, o) for o in others)
+
+
+def confirmed(kept: Sequence[Flag], flag: Flag, origins: frozenset[str]) -> list[Flag]:
+    """``kept`` with the flags of ``origins`` that explain ``flag`` raised to its confidence (a learned
+    flag that agrees with a rule: the rule's flag stays, with the detector's probability on it)."""
+    if flag.confidence is None:
+        return list(kept)
+    return [replace(o, confidence=max(o.confidence or 0.0, flag.confidence))
+            if o.origin in origins and overlaps(flag, o) else o for o in kept]
 
 
 def sort_flags(flags: Sequence[Flag]) -> list[Flag]:

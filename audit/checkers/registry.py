@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from ..grammar import _kebab
 from ..records import Flag
-from .base import CheckBatch, Checker, CheckerSetup
-from .dedupe import dedupe_flags, explained, sort_flags
+from .base import CheckBatch, Checker, CheckerSetup, Findings
+from .dedupe import confirmed, dedupe_flags, explained, sort_flags
 
 if TYPE_CHECKING:
     from ..config import AuditConfig
@@ -116,16 +116,26 @@ class CheckerChain:
     def find(self, cls: type[Checker]) -> Checker | None:
         return next((c for c in self.checkers if isinstance(c, cls)), None)
 
-    def run_background(self, batch: CheckBatch) -> dict[int, list[list[Flag]]]:
-        """The background checkers' flags of ``batch`` (for a helper thread), by checker position."""
-        return {i: c.check(batch) for i, c in enumerate(self.checkers) if c.background}
+    def run_background(self, batch: CheckBatch) -> dict[int, Findings]:
+        """The background checkers' findings of ``batch`` (for a helper thread), by checker position."""
+        return {i: c.examine(batch) for i, c in enumerate(self.checkers) if c.background}
 
-    def check(self, batch: CheckBatch, ready: dict[int, list[list[Flag]]] | None = None) -> list[list[Flag]]:
+    def check(self, batch: CheckBatch, ready: dict[int, Findings] | None = None) -> list[list[Flag]]:
         """Each item's flags: every checker's, switched, then deduped; ``ready``: from :meth:`run_background`."""
+        return self.examine(batch, ready)[0]
+
+    def examine(self, batch: CheckBatch, ready: dict[int, Findings] | None = None
+                ) -> tuple[list[list[Flag]], list[float | None]]:
+        """Each item's flags (as :meth:`check`) and sentence quality (the first scoring checker's)."""
         ready = ready or {}
-        outputs = [ready[i] if i in ready else c.check(batch) for i, c in enumerate(self.checkers)]
-        return [self.merge([(c, out[n]) for c, out in zip(self.checkers, outputs, strict=True)])
-                for n in range(len(batch))]
+        outputs = [ready[i] if i in ready else c.examine(batch) for i, c in enumerate(self.checkers)]
+        flags = [self.merge([(c, out.flags[n]) for c, out in zip(self.checkers, outputs, strict=True)])
+                 for n in range(len(batch))]
+        quality: list[float | None] = [None] * len(batch)
+        for out in outputs:
+            if out.quality is not None:
+                quality = [q if q is not None else o for q, o in zip(quality, out.quality, strict=True)]
+        return flags, quality
 
     def merge(self, found: Sequence[tuple[Checker, Sequence[Flag]]]) -> list[Flag]:
         """One sentence's flags: switched-off ids dropped, one flag per error among the glossary/rule/
@@ -135,8 +145,17 @@ class CheckerChain:
         kept = dedupe_flags(first) if first else []
         kept.extend(f for c, flags in found if not c.one_per_error and not c.defers_to
                     for f in flags if enabled(f.rule))
-        deferred = [f for c, flags in found if c.defers_to and not c.one_per_error
-                    for f in flags if enabled(f.rule) and not explained(f, kept, c.defers_to)]
+        deferred: list[Flag] = []
+        for checker, flags in found:
+            if not checker.defers_to or checker.one_per_error:
+                continue
+            for flag in flags:
+                if not enabled(flag.rule):
+                    continue
+                if explained(flag, kept, checker.defers_to):
+                    kept = confirmed(kept, flag, checker.defers_to)
+                else:
+                    deferred.append(flag)
         return sort_flags([*kept, *deferred])
 
     def reaudit(self, batch: CheckBatch) -> list[Flag]:

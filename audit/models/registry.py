@@ -78,6 +78,15 @@ class ModelRegistry:
 
         return self.get("embedder", name, lambda s, r: Embedder.load(s, local_only=not r.allow_download))
 
+    def detector(self, model_dir: str | None = None) -> Any:
+        """The learned error-span detector of ``model_dir`` (None: the shipped one); it loads its
+        weights on first use (:class:`audit.qe.detector.Detector`)."""
+        from ..qe.detector import Detector
+        from ..qe.weights import shipped_detector_dir
+
+        name = str(model_dir or shipped_detector_dir())
+        return self.get("qe", name, lambda s, r: Detector(s.path, threads=r.threads))
+
 
 def _default_loader(kind: str) -> Callable[[ModelSource, ModelRegistry], Any]:
     if kind == "seq2seq":

@@ -84,50 +84,28 @@ def train(data: tuple[str, ...], data_dir: str, out: str, layers: int, epochs: i
               help="A trained model folder (default: the shipped detector).")
 @click.option("--rules/--no-rules", default=True, show_default=True, help="Also measure the rules and both.")
 @click.option("--write/--no-write", default=False, show_default=True,
-              help="Write the chosen thresholds into the model folder's detector.json.")
+              help="Write the chosen thresholds: the shipped detector's into audit/calibration.yaml, "
+                   "another model's into its detector.json.")
 @click.option("--json-out", type=click.Path(dir_okay=False), default=None, help="The figures as JSON.")
 def calibrate(data: tuple[str, ...], data_dir: str, model_dir: str | None, rules: bool, write: bool,
               json_out: str | None) -> None:
     """Held-out figures (document-level CV of the thresholds) beside flag-all, random and length-only."""
     from .detector import Detector
-    from .evaluate import evaluate_sets, held_out_sets, markdown_table, predict_sets, shipped_thresholds
+    from .evaluate import FALSE_FLAG_CAPS, detector_report, markdown_table
 
     files = _data_files(data, data_dir)
     detector = Detector(Path(model_dir) if model_dir else None)
-    sets = held_out_sets(files)
-
-    def log(message: str) -> None:
-        click.echo(message, err=True)
-
-    predictions = predict_sets(detector, sets, log=log)
-    flagger = rule_flagger() if rules else None
-    table = evaluate_sets(sets, predictions, flagger, log=log)
+    table, thresholds = detector_report(files, detector, rules, log=lambda m: click.echo(m, err=True))
     click.echo(markdown_table(table))
-    thresholds = shipped_thresholds(sets, predictions)
-    click.echo("chosen thresholds (all held-out documents): "
-               + ", ".join(f"{m}: span {t.span}, major {t.major}" for m, t in thresholds.items()))
+    chosen = ", ".join(f"{m}: span {t.span}, major {t.major}" for m, t in thresholds.items())
+    click.echo(f"chosen thresholds (all held-out documents): {chosen}")
     if write:
         from .weights import write_thresholds
 
-        write_thresholds(detector.model_dir, thresholds)
+        notes = (f"Chosen on the held-out documents (fold 0) of {', '.join(Path(f).name for f in files)}:\n"
+                 f"span F1 maximised under a false-flag rate cap of {FALSE_FLAG_CAPS} on error-free segments.\n"
+                 "Command: mt-audit qe calibrate --write (figures: README, the learned detector).")
+        click.echo(f"wrote {write_thresholds(detector.model_dir, thresholds, notes)}")
     if json_out:
         Path(json_out).write_text(json.dumps({"table": table, "thresholds": {
             m: {"span": t.span, "major": t.major} for m, t in thresholds.items()}}, indent=2), encoding="utf-8")
-
-
-def rule_flagger():
-    """The shipped rules and checks (no detector) over a held-out set, as spans per row."""
-    from ..config import AuditConfig
-    from ..evaluation.runner import flag_segments, flags_only
-    from ..pipeline import Auditor
-
-    auditors: dict[tuple[str, str], Auditor] = {}
-
-    def run(held, mode: str):
-        key = (held.src_lang, held.tgt_lang)
-        if key not in auditors:
-            auditors[key] = flags_only(Auditor(AuditConfig(src_lang=held.src_lang or None,
-                                                           tgt_lang=held.tgt_lang or "en")))
-        return flag_segments(auditors[key], held.rows, with_source=mode == "source")
-
-    return run

@@ -18,20 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import QEThresholds as Thresholds
 from ..errors import ConfigError
 from .model import MAX_TARGET_TOKENS
 
 #: Pairs per forward pass are chosen so that batch width x count stays under this many tokens.
 INFER_BATCH_TOKENS = 4096
 QUANTISE_DEFAULT = True
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """Decision thresholds on word error probabilities (calibrated per mode, see audit/qe/calibrate.py)."""
-
-    span: float = 0.5
-    major: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,9 +134,13 @@ class Detector:
                f"|{'int8' if self.quantise else 'fp32'}"
 
     def thresholds(self, mode: str) -> Thresholds:
-        """The calibrated thresholds of ``mode`` (``source`` or ``target``) from ``detector.json``."""
-        from .weights import read_meta
+        """The calibrated thresholds of ``mode`` (``source`` or ``target``): the shipped detector's from
+        the shipped calibration (audit/calibration.yaml), another model's from its ``detector.json``."""
+        from ..config import shipped_calibration
+        from .weights import is_shipped, read_meta
 
+        if is_shipped(self.model_dir):
+            return shipped_calibration().qe(mode)
         values = read_meta(self.model_dir).get("thresholds", {}).get(mode)
         if not isinstance(values, dict):
             return Thresholds()

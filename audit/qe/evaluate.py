@@ -183,6 +183,38 @@ def evaluate_sets(sets: Sequence[HeldOut], predictions: Predictions, rule_flagge
     return table
 
 
+def rule_flagger() -> RuleFlagger:
+    """The shipped rules and checks without the detector, over a held-out set, as spans per row
+    (none for a target language the rules do not cover: the rules are English-target rules)."""
+    from ..config import SUPPORTED_TARGETS, AuditConfig
+    from ..evaluation.runner import flag_segments, flags_only
+    from ..pipeline import Auditor
+
+    auditors: dict[tuple[str, str], Auditor] = {}
+
+    def run(held: HeldOut, mode: str) -> list[list[PredictedSpan]]:
+        if held.tgt_lang not in SUPPORTED_TARGETS:
+            return [[] for _ in held.rows]
+        key = (held.src_lang, held.tgt_lang)
+        if key not in auditors:
+            config = AuditConfig(src_lang=held.src_lang or None, tgt_lang=held.tgt_lang, qe=False)
+            auditors[key] = flags_only(Auditor(config))
+        return flag_segments(auditors[key], held.rows, with_source=mode == "source")
+
+    return run
+
+
+def detector_report(files: Sequence[Path | str], detector: Detector, rules: bool = True,
+                    log: Callable[[str], None] = print
+                    ) -> tuple[list[dict[str, Any]], dict[str, Thresholds]]:
+    """The held-out table of :func:`evaluate_sets` over ``files`` and the thresholds chosen on all
+    their held-out documents (what ``mt-audit qe calibrate`` and ``mt-audit eval --detector`` print)."""
+    sets = held_out_sets(files)
+    predictions = predict_sets(detector, sets, log=log)
+    table = evaluate_sets(sets, predictions, rule_flagger() if rules else None, log=log)
+    return table, shipped_thresholds(sets, predictions)
+
+
 def shipped_thresholds(sets: Sequence[HeldOut], predictions: Predictions, modes: Sequence[str] = MODES
                        ) -> dict[str, Thresholds]:
     """One threshold pair per mode, chosen on all held-out rows of all files."""
@@ -206,4 +238,5 @@ def markdown_table(table: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["HeldOut", "evaluate_sets", "held_out_sets", "predict_sets", "shipped_thresholds"]
+__all__ = ["HeldOut", "detector_report", "evaluate_sets", "held_out_sets", "predict_sets", "rule_flagger",
+           "shipped_thresholds"]

@@ -17,8 +17,16 @@ WEIGHTS_FILE = "detector.safetensors"
 META_FILE = "detector.json"
 
 
+#: Opens the detector's section of the shipped calibration file (the section runs to the file's end).
+CALIBRATION_MARKER = "# --- the learned detector (mt-audit qe calibrate --write) ---"
+
+
 def shipped_detector_dir() -> Path:
     return Path(__file__).with_name("shipped")
+
+
+def is_shipped(model_dir: Path) -> bool:
+    return model_dir.resolve() == shipped_detector_dir().resolve()
 
 
 def save_detector(model, out_dir: Path, meta: dict[str, Any]) -> Path:
@@ -56,8 +64,25 @@ def load_detector_state(model_dir: Path) -> dict:
     return {k: v.to(torch.float32) for k, v in load_file(str(path)).items()}
 
 
-def write_thresholds(model_dir: Path, thresholds: dict[str, Any]) -> None:
-    """Record the calibrated thresholds (per mode: ``span``, ``major``) in ``detector.json``."""
+def write_thresholds(model_dir: Path, thresholds: dict[str, Any], notes: str = "") -> Path:
+    """Record the calibrated thresholds (per mode: ``span``, ``major``): the shipped detector's in the
+    shipped calibration file (its last section, ``notes`` as comments above it), another's in its
+    ``detector.json``. Returns the file written."""
+    if is_shipped(model_dir):
+        return _write_calibration(thresholds, notes)
     meta = read_meta(model_dir)
     meta["thresholds"] = {mode: {"span": t.span, "major": t.major} for mode, t in thresholds.items()}
     (model_dir / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+    return model_dir / META_FILE
+
+
+def _write_calibration(thresholds: dict[str, Any], notes: str) -> Path:
+    from ..config import CALIBRATION_FILE
+
+    text = CALIBRATION_FILE.read_text(encoding="utf-8")
+    text = text.split(CALIBRATION_MARKER, 1)[0].rstrip("\n") + "\n"
+    lines = [CALIBRATION_MARKER, *(f"# {line}".rstrip() for line in notes.splitlines()), "qe_thresholds:"]
+    for mode, t in thresholds.items():
+        lines.append(f"  {mode}: {{span: {t.span}, major: {t.major}}}")
+    CALIBRATION_FILE.write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
+    return CALIBRATION_FILE
