@@ -17,10 +17,8 @@ import hmac
 import secrets
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import current_app, g, request
 from sqlalchemy import select
@@ -32,7 +30,6 @@ from .storage.models import utcnow
 TOKEN_PREFIX = "mta_"
 PREFIX_CHARS = 12  # "mta_" + 8 characters: enough to recognise a key in a list
 _RANK = {role: rank for rank, role in enumerate(ROLES)}
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def generate_token() -> str:
@@ -154,18 +151,12 @@ def current_principal() -> Principal:
     return principal
 
 
-def require_role(role: str) -> Callable[[F], F]:
-    """View decorator: 401 without a valid key, 403 when the key's role is below ``role``."""
+def check_role(role: str) -> Principal:
+    """The request's principal: 401 without a valid key, 403 when the key's role is below ``role``.
 
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            principal = current_principal()
-            if not principal.may(role):
-                raise ApiError(403, "forbidden", f"this needs the {role} role; your key has {principal.role}")
-            return view(*args, **kwargs)
-
-        wrapped.required_role = role  # type: ignore[attr-defined]
-        return wrapped  # type: ignore[return-value]
-
-    return decorate
+    Views state their role once, in :func:`api.routes.route_doc`, which calls this first.
+    """
+    principal = current_principal()
+    if not principal.may(role):
+        raise ApiError(403, "forbidden", f"this needs the {role} role; your key has {principal.role}")
+    return principal

@@ -1,7 +1,8 @@
-"""JSON Schemas of every request and response: one source of truth.
+"""JSON Schemas of every request and response, the error answers and the shared parameters: one source.
 
-They go into the OpenAPI document (``components/schemas``) *and* validate request
-bodies (:mod:`api.validation`), so the document cannot drift from what the server
+They go into the OpenAPI document (``components``, built by :mod:`api.openapi`) *and*
+validate request bodies (:mod:`api.validation`, through each view's
+:func:`api.routes.route_doc`), so the document cannot drift from what the server
 accepts. Request schemas are closed (``additionalProperties: false``): an unknown
 field is an error naming its path. Response schemas list required fields and stay
 open to additions.
@@ -28,6 +29,10 @@ SCORE_TOKENIZERS = ("13a", "intl", "zh", "char", "none")
 GLOSSARY_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 MAX_CANDIDATES = 20
 MAX_WEIGHT = 1000
+MAX_KEY_ID = 2**31 - 1  # ids are 32-bit everywhere (SQLite and PostgreSQL INTEGER)
+JOB_ID_PATTERN = "^[0-9a-f]{16}$"
+#: States a listed job can be in (a deleted job is gone, never listed as cancelled).
+JOB_STATES = ("queued", "running", "done", "failed")
 
 
 def ref(name: str) -> dict[str, str]:
@@ -436,10 +441,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "type": "object",
         "required": ["id", "state", "links", "progress"],
         "properties": {
-            "id": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+            "id": {"type": "string", "pattern": JOB_ID_PATTERN},
             "state": {
                 "type": "string",
-                "enum": ["queued", "running", "done", "failed"],
+                "enum": list(JOB_STATES),
                 "description": "queued -> running -> done or failed; a restart resumes running jobs.",
             },
             "filename": nullable(_STR),
@@ -494,6 +499,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "total": _INT,
             "pages": _INT,
             "entries": {"type": "array", "items": ref("GlossaryEntry")},
+        },
+    },
+    "JobPage": {
+        "type": "object",
+        "required": ["page", "per_page", "total", "pages", "jobs"],
+        "properties": {
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "total": {"type": "integer", "minimum": 0},
+            "pages": {"type": "integer", "minimum": 0},
+            "jobs": {"type": "array", "items": ref("Job")},
         },
     },
     # --- keys --------------------------------------------------------------------------
@@ -558,4 +574,141 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             },
         },
     },
+}
+
+
+# --- parameters ----------------------------------------------------------------------------
+
+#: Every path variable of the routes (``<glossary_id>`` ...), by name: a route's path parameters are
+#: looked up here, so a new path variable without an entry fails the document's build.
+PATH_PARAMETERS: dict[str, dict[str, Any]] = {
+    "glossary_id": {
+        "name": "glossary_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": GLOSSARY_ID_PATTERN},
+        "description": "Glossary id (built-in: the file stem).",
+    },
+    "job_id": {
+        "name": "job_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": JOB_ID_PATTERN},
+        "description": "Job id (from `POST /v1/jobs`).",
+    },
+    "key_id": {
+        "name": "key_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_KEY_ID},
+    },
+}
+
+
+def query_parameter(name: str, schema: dict[str, Any], description: str | None = None) -> dict[str, Any]:
+    """An optional query parameter."""
+    out: dict[str, Any] = {"name": name, "in": "query", "required": False, "schema": schema}
+    if description:
+        out["description"] = description
+    return out
+
+
+#: The ``page``/``per_page`` query parameters of the paged lists (glossary entries, jobs).
+PAGING_PARAMETERS: tuple[dict[str, Any], ...] = (
+    query_parameter("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1}),
+    query_parameter("per_page", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}),
+)
+
+
+# --- error answers -------------------------------------------------------------------------
+
+
+def error_response(
+    description: str,
+    example_code: str,
+    example_message: str,
+    field: str | None = None,
+    headers: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An OpenAPI response answering the ``Error`` schema, with an example."""
+    example: dict[str, Any] = {"code": example_code, "message": example_message}
+    if field:
+        example["field"] = field
+    out: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": ref("Error"), "example": {"error": example}}},
+    }
+    if headers:
+        out["headers"] = headers
+    return out
+
+
+#: The shared error answers (``components/responses``), by name: (status, response).
+ERROR_RESPONSES: dict[str, tuple[int, dict[str, Any]]] = {
+    "BadRequest": (
+        400,
+        error_response(
+            "Malformed JSON (or an empty body).",
+            "malformed_json",
+            "malformed JSON: Expecting value (line 1, column 1)",
+        ),
+    ),
+    "Unauthorized": (
+        401,
+        error_response(
+            "No API key, or an invalid or revoked one.",
+            "unauthorized",
+            "no API key: send 'Authorization: Bearer <key>'",
+            headers={"WWW-Authenticate": {"description": '`Bearer realm="mt-audit"`', "schema": {"type": "string"}}},
+        ),
+    ),
+    "Forbidden": (
+        403,
+        error_response(
+            "The key's role may not do this.", "forbidden", "this needs the admin role; your key has translator"
+        ),
+    ),
+    "NotFound": (404, error_response("No such resource.", "not_found", "no glossary with id 'nope'")),
+    "Conflict": (
+        409,
+        error_response(
+            "The id is taken, or the resource is read-only.",
+            "conflict",
+            "a glossary with id 'diplomacy' exists",
+            "id",
+        ),
+    ),
+    "PayloadTooLarge": (
+        413,
+        error_response(
+            "The body is larger than MT_AUDIT_MAX_CONTENT_LENGTH (default 5 MB), or (`text_too_long`, with "
+            "`field`) the text is longer than MT_AUDIT_MAX_TEXT_CHARS characters (default 100,000).",
+            "payload_too_large",
+            "request body too large (limit 5242880 bytes)",
+        ),
+    ),
+    "UnsupportedMediaType": (
+        415,
+        error_response(
+            "Wrong Content-Type.", "unsupported_media_type", "send the body as application/json (got text/plain)"
+        ),
+    ),
+    "Unprocessable": (
+        422,
+        error_response(
+            "A field has the wrong type or value, is unknown or missing, or the language pair is unsupported.",
+            "invalid_field",
+            "must be a number",
+            "options.weights.minor",
+        ),
+    ),
+    "TooManyRequests": (
+        429,
+        error_response(
+            "Over the key's rate limit (MT_AUDIT_RATE_LIMIT).",
+            "rate_limited",
+            "rate limit exceeded: 600 per 1 minute; retry after the time in Retry-After",
+            headers={"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "string"}}},
+        ),
+    ),
 }

@@ -8,6 +8,6 @@ from .jobs import bp as jobs_bp
 from .keys import bp as keys_bp
 from .score import bp as score_bp
 
-ALL = (audit_bp, score_bp, glossaries_bp, keys_bp, health_bp, docs_bp, jobs_bp)
+ALL = (audit_bp, score_bp, glossaries_bp, jobs_bp, keys_bp, health_bp, docs_bp)
 
 __all__ = ["ALL"]

@@ -11,17 +11,22 @@ from audit.errors import ConfigError
 from audit.limits import deadline
 from audit.records import Document
 
-from ..auth import current_principal, require_role
+from ..auth import current_principal
 from ..blueprints.review import learning_thresholds
 from ..errors import ApiError, from_audit_error
 from ..extension import services
+from ..routes import json_answer, route_doc
+from ..schemas import error_response
 from ..services.auditors import server_models_config
 from ..services.learnt import LearntStates, adjust_result, applied, team_for, with_disabled
-from ..validation import json_body
 
 bp = Blueprint("audit", __name__, url_prefix="/v1")
 
 _MODELS_KEY = "mt_audit.models"
+SEED_PARAGRAPH = (
+    "It can be seen that Trump has been trying to reshape the U.S. geopolitical strategy after returning "
+    "to the White House, and the anti-China alliance is one of the important directions."
+)
 _LEARNT_KEY = "mt_audit.learnt"
 
 
@@ -62,9 +67,47 @@ def _with_models(options: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.post("/audit")
-@require_role("translator")
-def audit() -> Response:
-    body = json_body("AuditRequest")
+@route_doc(
+    role="translator",
+    body="AuditRequest",
+    examples={
+        "paragraph": ("One seed paragraph", {"text": SEED_PARAGRAPH}),
+        "options": (
+            "Options, glossaries and language pair",
+            {
+                "text": SEED_PARAGRAPH,
+                "src_lang": "zh",
+                "tgt_lang": "en",
+                "options": {"grammar": False, "candidates": 2, "weights": {"minor": 1, "major": 5}},
+            },
+        ),
+    },
+    responses=[json_answer(200, "AuditResult", "The audit.")],
+    errors=[
+        (
+            503,
+            error_response(
+                "The audit ran past MT_AUDIT_TIME_LIMIT_SECONDS (default 30) and was stopped.",
+                "time_limit_exceeded",
+                "the audit took longer than this server's limit of 30 s (MT_AUDIT_TIME_LIMIT_SECONDS) "
+                "and was stopped; send a shorter text",
+                "text",
+            ),
+        )
+    ],
+)
+def audit(body: dict[str, Any]) -> Response:
+    """Audit machine-translated text
+
+    Flags glossary, rule and grammar problems with character offsets into `text`, proposes a corrected
+    sentence, and scores the edit. The answer is the JSON of `mt-audit check --format json` (same
+    offsets, same fields). With `source`, the source-aware checks run too (`mt-audit check --source`).
+    Besides schema errors, a 422 may be `unknown_glossary` or `invalid_text` (empty, or NUL characters).
+    With `store: true` the audit is stored for editors: the answer adds `document_id` and `review_url`
+    (the review page, `/review/documents/{id}`). With `options.models: true` the server's configured
+    model layer runs too (400 `models_not_configured` when it has none); proposals then record their
+    `origin` and `scores`.
+    """
     limits = services().limits
     limits.check_text(body["text"], "text")  # 413 text_too_long (MT_AUDIT_MAX_TEXT_CHARS)
     if body.get("source"):

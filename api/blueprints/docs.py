@@ -6,23 +6,28 @@ import json
 import re
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template
 from markupsafe import Markup, escape
 
 from ..openapi import build_spec
+from ..routes import media_answer, route_doc
 
 bp = Blueprint("docs", __name__, url_prefix="/v1")
 
 
 def spec() -> dict[str, Any]:
+    """The app's document, built once per app."""
     cached: dict[str, Any] | None = current_app.extensions.get("mt_audit_spec")
     if cached is None:
-        cached = current_app.extensions["mt_audit_spec"] = build_spec()
+        app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        cached = current_app.extensions["mt_audit_spec"] = build_spec(app)
     return cached
 
 
 @bp.get("/openapi.json")
+@route_doc(role=None, responses=[media_answer(200, "application/json", {"type": "object"}, "The document.")])
 def openapi() -> Response:
+    """This OpenAPI 3.1 document"""
     return jsonify(spec())
 
 
@@ -177,7 +182,9 @@ def operations(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @bp.get("/docs")
+@route_doc(role=None, responses=[media_answer(200, "text/html", {"type": "string"}, "HTML.")])
 def docs() -> str:
+    """This document as a browsable HTML page"""
     document = spec()
     schemas = [
         {

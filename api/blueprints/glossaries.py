@@ -9,9 +9,11 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from audit.glossary import GLOSSARY_SUFFIXES
 
-from ..auth import current_principal, require_role
+from ..auth import current_principal
 from ..errors import ApiError
 from ..extension import services
+from ..routes import empty_answer, json_answer, route_doc
+from ..schemas import PAGING_PARAMETERS, query_parameter
 from ..services.glossaries import entry_dict
 from ..validation import int_query_arg, multipart_upload
 
@@ -19,14 +21,22 @@ bp = Blueprint("glossaries", __name__, url_prefix="/v1")
 
 
 @bp.get("/glossaries")
-@require_role("translator")
+@route_doc(role="translator", responses=[json_answer(200, "GlossaryList", "The glossaries.")])
 def list_glossaries() -> Response:
+    """List glossaries (built-in and uploaded)"""
     return jsonify({"glossaries": services().glossaries.all()})
 
 
 @bp.post("/glossaries")
-@require_role("admin")
-def upload() -> tuple[Response, int]:
+@route_doc(
+    role="admin", upload="GlossaryUpload", responses=[json_answer(201, "Glossary", "Stored.")], errors=["Conflict"]
+)
+def upload_glossary() -> tuple[Response, int]:
+    """Upload a glossary (TBX, CSV or TSV)
+
+    multipart/form-data with a `file` part; the file name's suffix (.tbx, .csv, .tsv) gives the format.
+    The whole file is validated: the first bad row is a 422 naming the line.
+    """
     upload, form, _files = multipart_upload("a glossary file")
     filename = Path(upload.filename or "").name
     if Path(filename).suffix.lower() not in GLOSSARY_SUFFIXES:
@@ -53,8 +63,9 @@ def upload() -> tuple[Response, int]:
 
 
 @bp.get("/glossaries/<glossary_id>")
-@require_role("translator")
-def get(glossary_id: str) -> Response:
+@route_doc(role="translator", responses=[json_answer(200, "Glossary", "The glossary.")])
+def get_glossary(glossary_id: str) -> Response:
+    """One glossary's metadata"""
     info = services().glossaries.info(glossary_id)
     if info is None:
         raise ApiError(404, "not_found", f"no glossary with id {glossary_id!r}")
@@ -62,16 +73,32 @@ def get(glossary_id: str) -> Response:
 
 
 @bp.delete("/glossaries/<glossary_id>")
-@require_role("admin")
-def delete(glossary_id: str) -> tuple[str, int]:
+@route_doc(role="admin", responses=[empty_answer(204, "Deleted.")], errors=["Conflict"])
+def delete_glossary(glossary_id: str) -> tuple[str, int]:
+    """Delete an uploaded glossary
+
+    Built-in glossaries are read-only (409 `read_only`).
+    """
     if not services().glossaries.delete(glossary_id):
         raise ApiError(404, "not_found", f"no glossary with id {glossary_id!r}")
     return "", 204
 
 
 @bp.get("/glossaries/<glossary_id>/entries")
-@require_role("translator")
-def entries(glossary_id: str) -> Response:
+@route_doc(
+    role="translator",
+    query=[
+        query_parameter(
+            "q",
+            {"type": "string", "maxLength": 200},
+            "Case-insensitive substring of the id, source term, renderings or note.",
+        ),
+        *PAGING_PARAMETERS,
+    ],
+    responses=[json_answer(200, "GlossaryEntryPage", "One page of entries.")],
+)
+def list_glossary_entries(glossary_id: str) -> Response:
+    """A glossary's entries, paged and searchable"""
     config = current_app.config
     page = int_query_arg("page", 1, 1, 1_000_000)
     per_page = int_query_arg("per_page", int(config["ENTRIES_PER_PAGE"]), 1, int(config["ENTRIES_PER_PAGE_MAX"]))

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from audit import __version__
 
 from ..extension import services
+from ..routes import json_answer, route_doc
 
 bp = Blueprint("health", __name__, url_prefix="/v1")
 
@@ -34,11 +35,23 @@ def _health() -> dict[str, Any]:
 
 
 @bp.get("/health")
+@route_doc(
+    role=None,
+    limited=False,
+    responses=[json_answer(200, "Health", "Alive; `ready` tells whether the models are loaded.")],
+)
 def health() -> Response:
+    """Liveness (always 200 while the process serves) and readiness flag"""
     return jsonify(_health())
 
 
 @bp.get("/health/ready")
+@route_doc(
+    role=None,
+    limited=False,
+    responses=[json_answer(200, "Health", "Ready."), json_answer(503, "Health", "Still loading.")],
+)
 def ready() -> tuple[Response, int]:
+    """Readiness: 200 once the default auditor is built and warm, else 503"""
     body = _health()
     return jsonify(body), 200 if body["ready"] else 503

@@ -18,15 +18,17 @@ from flask.blueprints import BlueprintSetupState
 
 from audit.errors import InputError
 
-from ..auth import current_principal, require_role
+from ..auth import current_principal
 from ..errors import ApiError
 from ..extension import services
+from ..routes import empty_answer, json_answer, media_answer, route_doc
+from ..schemas import JOB_STATES, PAGING_PARAMETERS, query_parameter
 from ..services.jobs import DbJobStore, JobService
 from ..validation import int_query_arg, multipart_upload
 
 bp = Blueprint("jobs", __name__, url_prefix="/v1")
 #: States a listed job can be in (a deleted job is gone, never listed as cancelled).
-LISTED_STATES = ("queued", "running", "done", "failed")
+LISTED_STATES = JOB_STATES
 
 
 @bp.record_once
@@ -51,8 +53,8 @@ _FALSE = {"false", "0", "no", "off"}
 def _links(job_id: str) -> dict[str, str]:
     return {
         "self": url_for("jobs.get_job", job_id=job_id),
-        "report": url_for("jobs.report", job_id=job_id),
-        "results": url_for("jobs.results", job_id=job_id),
+        "report": url_for("jobs.get_job_report", job_id=job_id),
+        "results": url_for("jobs.get_job_results", job_id=job_id),
     }
 
 
@@ -105,8 +107,20 @@ def _not_ready(job: dict[str, Any]) -> ApiError:
 
 
 @bp.post("/jobs")
-@require_role("translator")
-def create() -> tuple[Response, int, dict[str, str]]:
+@route_doc(
+    role="translator",
+    upload="JobUpload",
+    responses=[json_answer(202, "Job", "Queued.", headers={"Location": "The job's URL."})],
+)
+def create_job() -> tuple[Response, int, dict[str, str]]:
+    """Submit an archive for batch scoring
+
+    multipart/form-data with a `file` part: a .zip or .tar.gz archive of documents, as `mt-audit batch`
+    reads them. The job is queued and runs in the background (one at a time per server); poll
+    `links.self` until `state` is `done`, then fetch `links.report` and `links.results`. Bodies are
+    capped by MT_AUDIT_MAX_CONTENT_LENGTH (413); a file that is no archive is a 422 `invalid_archive`
+    naming `file`.
+    """
     upload, form, files = multipart_upload("a .zip or .tar.gz archive")
     unknown = sorted((set(form) | set(files)) - {"file", *BOOL_FIELDS, *TEXT_FIELDS})
     if unknown:
@@ -149,9 +163,21 @@ def create() -> tuple[Response, int, dict[str, str]]:
 
 
 @bp.get("/jobs")
-@require_role("translator")
+@route_doc(
+    role="translator",
+    query=[
+        *PAGING_PARAMETERS,
+        query_parameter("state", {"type": "string", "enum": list(LISTED_STATES)}, "Only jobs in this state."),
+    ],
+    responses=[json_answer(200, "JobPage", "One page of jobs.")],
+)
 def list_jobs() -> Response:
-    """The caller's jobs (an admin key: everyone's), newest first, a page at a time."""
+    """The caller's jobs (an admin key: every job), newest first, paged
+
+    Each job as `GET /v1/jobs/{job_id}` shows it, with `owner_key_id` (the key that submitted it) and
+    ISO 8601 `created_at`/`started_at`/`finished_at`. Finished jobs are removed after
+    MT_AUDIT_JOBS_RETENTION_DAYS (default 30).
+    """
     config = current_app.config
     unknown = sorted(set(request.args) - {"page", "per_page", "state"})
     if unknown:
@@ -182,15 +208,23 @@ def list_jobs() -> Response:
 
 
 @bp.get("/jobs/<job_id>")
-@require_role("translator")
+@route_doc(role="translator", responses=[json_answer(200, "Job", "The job.")])
 def get_job(job_id: str) -> Response:
+    """A job's state, progress and (when done) summary
+
+    Another key's job answers 404 (an admin key reads every job).
+    """
     return jsonify(_job_body(_load(job_id)))
 
 
 @bp.delete("/jobs/<job_id>")
-@require_role("translator")
+@route_doc(role="translator", responses=[empty_answer(204, "Deleted.")])
 def delete_job(job_id: str) -> tuple[str, int]:
-    """Cancel the job (a running one stops before its next document) and remove its files."""
+    """Cancel a job and remove its files
+
+    The owner's key or an admin key. A queued or finished job's files go at once; a running job stops
+    before its next document and its files go then. The job answers 404 from now on.
+    """
     _load(job_id)
     try:
         services().jobs.store.cancel(job_id)
@@ -201,8 +235,16 @@ def delete_job(job_id: str) -> tuple[str, int]:
 
 
 @bp.get("/jobs/<job_id>/report")
-@require_role("translator")
-def report(job_id: str) -> Response:
+@route_doc(
+    role="translator",
+    responses=[media_answer(200, "text/html", {"type": "string"}, "HTML.")],
+    errors=["Conflict"],
+)
+def get_job_report(job_id: str) -> Response:
+    """The finished job's HTML report
+
+    409 `not_ready` until the job is done (`job_failed` when it failed).
+    """
     job = _load(job_id)
     path = services().jobs.store.output_path(job_id, "report.html") if job["state"] == "done" else None
     if path is None:
@@ -211,8 +253,21 @@ def report(job_id: str) -> Response:
 
 
 @bp.get("/jobs/<job_id>/results")
-@require_role("translator")
-def results(job_id: str) -> Response:
+@route_doc(
+    role="translator",
+    responses=[
+        media_answer(
+            200, "application/zip", {"type": "string", "contentMediaType": "application/zip"}, "A zip archive."
+        )
+    ],
+    errors=["Conflict"],
+)
+def get_job_results(job_id: str) -> Response:
+    """The finished job's outputs as a zip
+
+    summary.json, documents.csv, segments.jsonl, segments.parquet and report.html. 409 `not_ready` until
+    the job is done (`job_failed` when it failed).
+    """
     job = _load(job_id)
     path = services().jobs.store.results_zip(job_id) if job["state"] == "done" else None
     if path is None:

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, jsonify
 
 from audit.scoring import score_corpus
 
-from ..auth import require_role
 from ..errors import ApiError
-from ..validation import json_body
+from ..routes import json_answer, route_doc
 
 bp = Blueprint("score", __name__, url_prefix="/v1")
 
 
 @bp.post("/score")
-@require_role("translator")
-def score() -> Response:
-    body = json_body("ScoreRequest")
+@route_doc(
+    role="translator",
+    body="ScoreRequest",
+    examples={
+        "pair": ("One segment", {"hypotheses": ["The cat sat on mat."], "references": ["The cat sat on the mat."]})
+    },
+    responses=[json_answer(200, "ScoreResult", "The scores.")],
+)
+def score(body: dict[str, Any]) -> Response:
+    """Score hypotheses against references
+
+    Sentence and corpus BLEU, chrF and TER (sacrebleu, with signatures) and character edit distance,
+    as `mt-audit score --format json`.
+    """
     hypotheses, references = body["hypotheses"], body["references"]
     if len(hypotheses) != len(references):
         raise ApiError(
