@@ -53,7 +53,21 @@ def _config(options: dict[str, Any], calibrated: bool) -> AuditConfig:
     is_flag=True,
     help="Choose the rules to switch off by document-level cross-validation; print the held-out figures.",
 )
-@click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 50), help="Folds for --calibrate.")
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 50),
+              help="Folds for --calibrate and --held-out.")
+@click.option(
+    "--held-out",
+    is_flag=True,
+    help="Document-level cross-validated figures, target only and with the source, beside flag-all, random at "
+    "the same rate and length-only (audit.evaluation.heldout): rules and length thresholds chosen on the other folds.",
+)
+@click.option(
+    "--max-false-flag",
+    default=0.13,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="With --held-out: the most false-flag rate the length thresholds may reach on the training documents.",
+)
 @click.option(
     "--objective",
     type=click.Choice(["utility", "span_f1", "segment_f1"]),
@@ -99,6 +113,8 @@ def eval_command(
     output: str | None,
     replay_decisions: bool = False,
     thresholds_json: str | None = None,
+    held_out: bool = False,
+    max_false_flag: float = 0.13,
     **options: Any,
 ) -> None:
     """Score the flagger on DATA, human MQM annotations (JSONL or the WMT MQM TSV), beside baselines.
@@ -129,6 +145,10 @@ def eval_command(
     out = open(output, "w", encoding="utf-8") if output else None  # noqa: SIM115 - closed below
     try:
         stream = out or sys.stdout
+        if held_out:
+            _held_out(segments, _config(options, calibrated=False), k=folds, seed=seed,
+                      max_false_flag=max_false_flag, fmt=fmt, out=stream)
+            return
         if calibrate:
             _calibrate(
                 segments,
@@ -166,6 +186,31 @@ def eval_command(
     finally:
         if out:
             out.close()
+
+
+def _held_out(segments: list[Any], config: AuditConfig, *, k: int, seed: int, max_false_flag: float, fmt: str,
+              out: Any) -> None:
+    import time
+
+    from ..pipeline import Auditor
+    from .heldout import candidates, fold_lines, held_out, table
+    from .runner import flags_only
+
+    started = time.perf_counter()
+    with_source = any(s.source for s in segments)
+    cand = candidates(flags_only(Auditor(config)), segments, with_source=with_source)
+    results = [held_out(cand, segments, with_source=mode, k=k, seed=seed, max_false_flag=max_false_flag)
+               for mode in ((False, True) if with_source else (False,))]
+    seconds = time.perf_counter() - started
+    if fmt == "json":
+        data = {r.mode: {"scores": {n: s.to_dict() for n, s in r.scores.items()}, "per_fold": r.per_fold}
+                for r in results}
+        out.write(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
+        return
+    out.write(f"Document-level {k}-fold cross-validation (seed {seed}), {len(segments)} segments, "
+              f"{len({s.doc for s in segments})} documents, {seconds:.0f} s; held-out figures (%):\n\n")
+    for r in results:
+        out.write(table(r) + "\n\n" + fold_lines(r) + "\n\n")
 
 
 def _flagger_args(options: dict[str, Any]) -> list[str]:
