@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document, generated: components from :mod:`api.schemas`, paths from the routes.
 
 Every routed view that carries :func:`api.routes.route_doc` becomes an operation of its URL rule
-(``/v1/keys/<int:key_id>`` -> ``/v1/keys/{key_id}``): its blueprint is the tag, its docstring the
+(``/v1/keys/<int:key_id>`` -> ``/v1/keys/{key_id}``): its blueprint's name is the tag, its docstring the
 summary and description, its role the ``security`` and ``x-required-role``, and its request and
 answers come from the decorator. apispec assembles the document (components, ``$ref``s by name,
 path parameters). Served at ``GET /v1/openapi.json`` and rendered as a self-contained HTML page at
@@ -111,7 +111,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
         doc = doc_of(app.view_functions[rule.endpoint])
         if doc is None:
             continue  # not part of the JSON API (the editors' review pages, static files)
-        tag = rule.endpoint.rsplit(".", 1)[0]
+        registered = rule.endpoint.rsplit(".", 1)[0]
+        tag = app.blueprints[registered].name if registered in app.blueprints else registered
         if tag not in TAGS:
             raise ValueError(f"blueprint {tag!r} of {rule.rule} has no tag in api.openapi.TAGS")
         path = openapi_path(rule.rule)
