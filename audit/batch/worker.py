@@ -11,8 +11,6 @@ so corpus scores never need all the text.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -24,6 +22,7 @@ from .readers import BatchDocument, BatchSegment
 
 if TYPE_CHECKING:
     from ..scoring import EditScorer
+    from ..source.embed import EmbeddingCache
 
 #: Bins of the histograms kept for the report (edit ratio 0..1, penalty per 100 words).
 RATIO_BINS = 20
@@ -140,12 +139,12 @@ def audit_segments(auditor: Any, segments: list[BatchSegment], source_checks: bo
     out: list[DocumentResult | None] = [None for _ in segments]
     plain: list[int] = []
     paired = [i for i, seg in enumerate(segments) if seg.source and source_checks]
-    with _prefetched_pairs(auditor, [(segments[i].source or "", segments[i].mt) for i in paired]):
-        for i in paired:
-            try:
-                (out[i],) = auditor.run([Document(segments[i].mt, segments[i].source)])
-            except AuditError:  # a text the pair checks refuse is still audited on its own
-                plain.append(i)
+    embeddings = _prefetch(auditor, [(segments[i].source or "", segments[i].mt) for i in paired])
+    for i in paired:
+        try:
+            (out[i],) = auditor.run([Document(segments[i].mt, segments[i].source)], embeddings)
+        except AuditError:  # a text the pair checks refuse is still audited on its own
+            plain.append(i)
     alone = set(range(len(segments))).difference(paired)
     plain = sorted([*plain, *alone])
     # Each segment one paragraph (newlines, and NULs a text is refused for, become spaces: offsets
@@ -157,22 +156,17 @@ def audit_segments(auditor: Any, segments: list[BatchSegment], source_checks: bo
     return [result if result is not None else DocumentResult([], auditor.new_summary()) for result in out]
 
 
-@contextmanager
-def _prefetched_pairs(auditor: Any, pairs: list[tuple[str, str]]) -> Iterator[None]:
+def _prefetch(auditor: Any, pairs: list[tuple[str, str]]) -> EmbeddingCache | None:
     """The document's sentences embedded in large batches before its pairs are aligned one by one
-    (per pair, the embedding call is most of the cost); nothing to do without pairs."""
+    (per pair, the embedding call is most of the cost); None without pairs."""
     if not pairs:
-        yield
-        return
-    from ..source.prefetch import plan_pairs, prefetched
+        return None
+    from ..source.prefetch import plan_pairs, prefetch
 
     try:
-        plans = plan_pairs(auditor, pairs)
-    except AuditError:  # a pair the checks refuse is audited (and reported) on its own below
-        yield
-        return
-    with prefetched(plans):
-        yield
+        return prefetch(plan_pairs(auditor, pairs))
+    except AuditError:  # a pair the checks refuse is audited (and reported) on its own
+        return None
 
 
 def process_document(doc: BatchDocument, config_dict: dict[str, Any], source_checks: bool = True

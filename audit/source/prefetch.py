@@ -1,24 +1,24 @@
 """Embedding many source/MT pairs in large batches before the source checks align them.
 
-``Auditor.audit_pair`` aligns one pair at a time, and the aligner embeds each side's sentences
-(and adjacent pairs) in one short batch: for bulk work (an evaluation, a batch document) that
-short batch is most of a pair's cost. :func:`plan_pairs` works out, per pair, the checker, the
-MT sentences and the texts the aligner will embed; :func:`prefetched` embeds all of them
-``batch`` at a time into a :class:`~audit.source.embed.CachedEmbedder` per embedding model and
-lets the checkers serve their vectors from it until the block ends. The flags are the same as
-pair by pair (tests/test_evaluation_runner.py compares them).
+The aligner embeds each pair's sentences (and adjacent pairs) in one short batch: for bulk work
+(an evaluation, a batch document) that short batch is most of a pair's cost. :func:`plan_pairs`
+works out, per pair, the checker, the MT sentences and the texts the aligner will embed;
+:func:`prefetch` embeds all of them ``batch`` at a time into an
+:class:`~audit.source.embed.EmbeddingCache`, which the caller hands to the checks of those pairs
+(``SourceChecker.run(..., embeddings=)``, ``Auditor.run(documents, embeddings=)``). Nothing on
+the checkers changes, so runs sharing them need no lock. The flags are the same as pair by pair
+(tests/test_evaluation_runner.py compares them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..records import Segment
 from .align import Sentence, group_texts
-from .embed import CachedEmbedder
+from .embed import EmbeddingCache
 
 #: Texts per embedding call when prefetching (the calibration and the evaluation use the same).
 PREFETCH_BATCH = 64
@@ -58,28 +58,15 @@ def plan_pairs(auditor: Any, pairs: Sequence[tuple[str, str]]) -> list[PairPlan 
     return plans
 
 
-@contextmanager
-def prefetched(plans: Sequence[PairPlan | None], batch: int = PREFETCH_BATCH) -> Iterator[None]:
-    """Embed every plan's texts first; inside the block the plans' checkers read them from a cache
-    (other texts are embedded as before). The checkers' own embedders are restored on exit."""
-    checkers = {id(p.checker): p.checker for p in plans if p is not None}
-    wanted: dict[int, list[str]] = {}
+def prefetch(plans: Sequence[PairPlan | None], batch: int = PREFETCH_BATCH) -> EmbeddingCache:
+    """Every plan's texts embedded by its checker's embedder, ``batch`` at a time (one cache per
+    embedder: checkers sharing one share its vectors)."""
+    cache = EmbeddingCache(batch)
+    wanted: dict[int, tuple[Any, list[str]]] = {}
     for plan in plans:
         if plan is not None and plan.texts:
-            wanted.setdefault(id(plan.checker), []).extend(plan.texts)
-    with ExitStack() as locks:
-        for key in sorted(checkers):  # one order for every caller: no deadlock between two runs
-            locks.enter_context(checkers[key].embedder_lock)
-        saved = {key: checker.embedder for key, checker in checkers.items()}
-        caches: dict[int, CachedEmbedder] = {}
-        try:
-            for key, texts in wanted.items():
-                checker = checkers[key]
-                inner = checker._embedder()
-                cache = caches.setdefault(id(inner), CachedEmbedder(inner, batch))
-                cache.prefetch(texts)
-                checker.embedder = cache
-            yield
-        finally:
-            for key, checker in checkers.items():
-                checker.embedder = saved[key]
+            embedder = plan.checker.sentence_embedder()
+            wanted.setdefault(id(embedder), (embedder, []))[1].extend(plan.texts)
+    for embedder, texts in wanted.values():
+        cache.prefetch(embedder, texts)
+    return cache
