@@ -9,6 +9,7 @@ import click
 
 from ..cli import EXIT_OK, EXIT_USAGE, audit_options, build_config
 from ..config import DEFAULT_BATCH_GRAMMAR_RULES
+from ..limits import DEFAULT_MAX_TEXT_CHARS
 from .archive import Limits, MiB
 from .readers import DEFAULT_CHUNK, FORMATS, ReaderOptions
 
@@ -36,6 +37,10 @@ from .readers import DEFAULT_CHUNK, FORMATS, ReaderOptions
               help="Stop when the archive's uncompressed size passes this.")
 @click.option("--max-ratio", default=200.0, show_default=True, type=click.FloatRange(1),
               help="Refuse members compressed more than this ratio (zip bombs).")
+@click.option("--max-chars", default=DEFAULT_MAX_TEXT_CHARS, show_default=True, type=click.IntRange(1),
+              envvar="MT_AUDIT_MAX_TEXT_CHARS",
+              help="A segment whose MT or source is longer (characters) is not audited: it is listed as skipped "
+              "with the reason and the rest of its document goes on (env MT_AUDIT_MAX_TEXT_CHARS).")
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
 @click.option("--annotate/--no-annotate", default=True, show_default=True,
               help="Write each XLIFF/PO/TMX file back with its flags (OUT/annotated) and a QA report (OUT/qa).")
@@ -44,14 +49,14 @@ from .readers import DEFAULT_CHUNK, FORMATS, ReaderOptions
 def batch_command(archive: str, out: str, workers: int, scheduler: str | None, fmt: str | None, source_col: str,
                   mt_col: str, ref_col: str, doc_col: str, id_col: str, chunk: int, source_checks: bool,
                   max_member_mb: int, max_total_mb: int, max_ratio: float, no_report: bool, quiet: bool,
-                  annotate: bool = True, **options: Any) -> None:
+                  annotate: bool = True, max_chars: int = DEFAULT_MAX_TEXT_CHARS, **options: Any) -> None:
     """Audit and score every segment of ARCHIVE (a directory, .zip or .tar.gz of TMX, XLIFF, PO,
     CSV/TSV, JSONL or text files). Rerun the same command to resume an interrupted run."""
     from .runner import BatchOptions, run_batch
 
     config = build_config(**options, default_grammar_rules=DEFAULT_BATCH_GRAMMAR_RULES)
     reader = ReaderOptions(source_col=source_col, mt_col=mt_col, ref_col=ref_col, doc_col=doc_col or None,
-                           id_col=id_col or None, chunk=chunk, fmt=fmt)
+                           id_col=id_col or None, chunk=chunk, fmt=fmt, max_chars=max_chars)
     limits = Limits(member_bytes=max_member_mb * MiB, total_bytes=max_total_mb * MiB, ratio=max_ratio)
     outcome = run_batch(BatchOptions(archive=archive, out=out, config=config, reader=reader, limits=limits,
                                      workers=workers, scheduler=scheduler, progress=not quiet,

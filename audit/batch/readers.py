@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from ..errors import InputError
+from ..limits import DEFAULT_MAX_TEXT_CHARS
 
 #: A document longer than this is cut into chunks (units of work and of checkpointing).
 DEFAULT_CHUNK = 2000
@@ -60,6 +61,9 @@ class ReaderOptions:
     id_col: str | None = "id"
     chunk: int = DEFAULT_CHUNK
     fmt: str | None = None  # force one format for every member
+    #: A segment whose MT or source is longer (characters) is not audited: it is reported as skipped
+    #: (``summary.json`` and the report) and the rest of its document goes on (audit.limits; None: no limit).
+    max_chars: int | None = DEFAULT_MAX_TEXT_CHARS
 
 
 TEXT_ROLES = {".mt.txt": "mt", ".src.txt": "source", ".ref.txt": "reference"}
@@ -372,11 +376,38 @@ def iter_documents(members: Iterable[Any], options: ReaderOptions, stats: ReadSt
                 stats.skipped.append(Skipped(member.name, exc.line, exc.describe()))
             continue
         try:
-            yield from read_member(member.name, member.open, options)
+            yield from within_limit(read_member(member.name, member.open, options), options, stats)
         except InputError as exc:
             stats.skipped.append(Skipped(exc.file or member.name, exc.line, exc.describe()))
     for stem in sorted(texts):
         try:
-            yield from read_text_group(stem, texts[stem], options)
+            yield from within_limit(read_text_group(stem, texts[stem], options), options, stats)
         except InputError as exc:
             stats.skipped.append(Skipped(exc.file or stem, exc.line, exc.describe()))
+
+
+def within_limit(docs: Iterable[BatchDocument], options: ReaderOptions, stats: ReadStats) -> Iterator[BatchDocument]:
+    """Each document without its segments over ``options.max_chars`` (MT or source), each one recorded
+    in ``stats.skipped`` with the reason; the rest of the document is audited (its segment indices
+    keep their order, with a gap where a segment was left out). A document left with no segment is
+    still passed on, empty, so it is listed with 0 segments beside the reason."""
+    limit = options.max_chars
+    for doc in docs:
+        if limit is None:
+            yield doc
+            continue
+        kept: list[BatchSegment] = []
+        for segment in doc.segments:
+            over = [(name, len(text)) for name, text in (("MT", segment.mt), ("source", segment.source))
+                    if text is not None and len(text) > limit]
+            if not over:
+                kept.append(segment)
+                continue
+            what = ", ".join(f"{name} of {length:,} characters" for name, length in over)
+            stats.skipped.append(Skipped(doc.member or doc.doc_id, None,
+                                         f"{doc.doc_id}: segment {segment.seg_id} not audited: {what}, over the "
+                                         f"limit of {limit:,} (max_text_chars, --max-chars); the rest of the "
+                                         "document is audited"))
+        if len(kept) != len(doc.segments):
+            doc.segments = kept
+        yield doc
