@@ -11,6 +11,7 @@ path parameters). Served at ``GET /v1/openapi.json`` and rendered as a self-cont
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from apispec import APISpec
@@ -19,7 +20,7 @@ from flask import Flask
 from audit import __version__
 
 from .routes import RouteDoc, doc_of
-from .schemas import ERROR_RESPONSES, PATH_PARAMETERS, SCHEMAS
+from .schemas import ERROR_RESPONSES, PATH_PARAMETERS, SCHEMAS, configured
 from .storage.models import ROLES
 
 #: One tag per blueprint, in the order the document lists them.
@@ -41,7 +42,7 @@ def openapi_path(rule: str) -> str:
     return _VARIABLE.sub(r"{\1}", rule)
 
 
-def _operation(tag: str, doc: RouteDoc, has_path_parameters: bool) -> dict[str, Any]:
+def _operation(tag: str, doc: RouteDoc, has_path_parameters: bool, config: Mapping[str, Any]) -> dict[str, Any]:
     op: dict[str, Any] = {"operationId": doc.operation_id, "tags": [tag], "summary": doc.summary}
     description = doc.description
     if doc.role is not None:
@@ -49,7 +50,7 @@ def _operation(tag: str, doc: RouteDoc, has_path_parameters: bool) -> dict[str, 
     if description:
         op["description"] = description
     if doc.query:
-        op["parameters"] = list(doc.query)
+        op["parameters"] = [configured(p, config) for p in doc.query]
     if doc.body:
         media: dict[str, Any] = {"schema": doc.body}
         if doc.examples:
@@ -125,7 +126,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
         for method in sorted(m.lower() for m in rule.methods or () if m.lower() in _METHODS):
             if method in operations:
                 raise ValueError(f"{method.upper()} {path} is routed twice")
-            operations[method] = _operation(tag, doc, bool(names))
+            operations[method] = _operation(tag, doc, bool(names), app.config)
     for path, (parameters, operations, _rank) in sorted(paths.items(), key=lambda item: item[1][2]):
         ordered = {m: operations[m] for m in _METHODS if m in operations}
         spec.path(path=path, operations=ordered, parameters=parameters)

@@ -7,7 +7,8 @@ Each JSON API view carries one decorator under its Flask route::
     def create_key_view(body): ...
 
 The decorator *enforces* what it states: the key's role (401 without a valid key, 403 below the
-role), then, with ``body``, the JSON request body against ``components/schemas/<body>``
+role), then the declared query parameters (422 naming the parameter), handed to the view as its
+``query`` argument, then, with ``body``, the JSON request body against ``components/schemas/<body>``
 (:func:`api.validation.json_body`: 415, 413, 400, 422 naming the field), handed to the view as
 its ``body`` argument. It *records* the same on the view (``view.route_doc``), and
 :func:`api.openapi.build_spec` turns every routed view's record into its OpenAPI operation: the
@@ -26,10 +27,13 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
 
+from flask import current_app, request
+
 from .auth import check_role
-from .schemas import ERROR_RESPONSES, ref
+from .errors import ApiError
+from .schemas import ERROR_RESPONSES, configured, ref
 from .storage.models import ROLES
-from .validation import json_body
+from .validation import json_body, query_value
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -79,6 +83,7 @@ class RouteDoc:
     upload: str | None = None
     examples: Mapping[str, tuple[str, Any]] = field(default_factory=dict)
     query: tuple[dict[str, Any], ...] = ()
+    strict_query: bool = False
     errors: tuple[Answer | str, ...] = ()
     limited: bool = True
     operation_id: str | None = None
@@ -118,6 +123,7 @@ def route_doc(
     upload: str | None = None,
     examples: Mapping[str, tuple[str, Any]] | None = None,
     query: Iterable[dict[str, Any]] = (),
+    strict_query: bool = False,
     errors: Iterable[Answer | str] = (),
     limited: bool = True,
     operation_id: str | None = None,
@@ -127,7 +133,11 @@ def route_doc(
     ``role``: the least role a key needs (None: no key needed). ``body``: the JSON request body's
     schema name, validated before the view runs and passed as ``body``; ``examples`` name its
     examples (``{name: (summary, value)}``). ``upload``: the schema of a multipart/form-data body
-    (the view reads its parts). ``query``: the query parameters. ``errors``: further error answers,
+    (the view reads its parts). ``query``: the query parameters (OpenAPI parameter objects, see
+    :func:`api.schemas.query_parameter`), checked (:func:`api.validation.query_value`, with the
+    server's configured bounds, :func:`api.schemas.configured`) and passed as ``query``, a dict by
+    name (absent ones: their default or None); ``strict_query``: any other query parameter is a 422
+    ``unknown_field``. ``errors``: further error answers,
     by shared name (``"Conflict"``) or in full. ``limited=False``: exempt from the rate limit.
     ``operation_id``: the OpenAPI operationId (default: the view's name in camelCase).
     """
@@ -135,6 +145,10 @@ def route_doc(
         raise ValueError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
     if body and upload:
         raise ValueError("a view takes a JSON body or an upload, not both")
+    query = tuple(query)
+    for parameter in query:
+        if parameter.get("in") != "query" or parameter.get("schema", {}).get("type") not in ("integer", "string"):
+            raise ValueError(f"query parameter {parameter.get('name')!r}: an integer or string in the query")
 
     def decorate(view: F) -> F:
         summary, description = _docstring(view)
@@ -146,7 +160,8 @@ def route_doc(
             body=body,
             upload=upload,
             examples=dict(examples or {}),
-            query=tuple(query),
+            query=query,
+            strict_query=strict_query,
             errors=tuple(errors),
             limited=limited,
             operation_id=operation_id or _camel(view.__name__),
@@ -156,6 +171,13 @@ def route_doc(
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if role is not None:
                 check_role(role)  # 401/403 before anything of the request is read
+            if query:
+                if strict_query:
+                    unknown = sorted(set(request.args) - {p["name"] for p in query})
+                    if unknown:
+                        raise ApiError(422, "unknown_field", f"unknown query parameter {unknown[0]!r}", unknown[0])
+                config = current_app.config
+                kwargs["query"] = {p["name"]: query_value(configured(p, config)) for p in query}
             if body is not None:
                 kwargs["body"] = json_body(body)
             return view(*args, **kwargs)

@@ -10,6 +10,7 @@ open to additions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from audit.config import (
@@ -618,6 +619,21 @@ PAGING_PARAMETERS: tuple[dict[str, Any], ...] = (
     query_parameter("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1}),
     query_parameter("per_page", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}),
 )
+#: Query-parameter schema keywords that the server's configuration sets, (parameter, keyword) -> config
+#: key: the document states this server's values, and the server checks requests against the same.
+CONFIGURED_KEYWORDS = {
+    ("per_page", "default"): "ENTRIES_PER_PAGE",
+    ("per_page", "maximum"): "ENTRIES_PER_PAGE_MAX",
+}
+
+
+def configured(parameter: dict[str, Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    """``parameter`` with the schema keywords of :data:`CONFIGURED_KEYWORDS` taken from ``config``."""
+    schema = parameter.get("schema", {})
+    for (name, keyword), key in CONFIGURED_KEYWORDS.items():
+        if parameter["name"] == name and config.get(key) is not None:
+            schema = {**schema, keyword: int(config[key])}
+    return parameter if schema is parameter.get("schema") else {**parameter, "schema": schema}
 
 
 # --- error answers -------------------------------------------------------------------------

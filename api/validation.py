@@ -199,19 +199,28 @@ def multipart_upload(what: str) -> tuple[Any, Any, Any]:
     return upload, form, files
 
 
-def int_query_arg(name: str, default: int, low: int, high: int) -> int:
-    """The integer query parameter ``name`` (``default`` when absent); 422 naming it when it is not
-    an integer in [low, high]."""
+def query_value(parameter: dict[str, Any]) -> Any:
+    """The query parameter declared by ``parameter`` (an OpenAPI parameter object), checked against its
+    schema: its ``default`` when absent; 422 naming it when given twice, when an ``integer`` is not one
+    or is out of ``minimum``..``maximum``, or when a string is not in ``enum`` or past ``maxLength``."""
+    name, schema = parameter["name"], parameter.get("schema", {})
     given = request.args.getlist(name)
     if len(given) > 1:
         raise ApiError(422, "invalid_field", f"given {len(given)} times; send it once", name)
-    raw = given[0] if given else None
-    if raw is None:
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ApiError(422, "invalid_field", "must be an integer", name) from None
-    if not low <= value <= high:
-        raise ApiError(422, "invalid_field", f"must be between {low} and {high}", name)
-    return value
+    if not given:
+        return schema.get("default")
+    raw = given[0]
+    if schema.get("type") == "integer":
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ApiError(422, "invalid_field", "must be an integer", name) from None
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ApiError(422, "invalid_field", f"must be between {low} and {high}", name)
+        return value
+    if "enum" in schema and raw not in schema["enum"]:
+        raise ApiError(422, "invalid_field", f"must be one of {', '.join(map(str, schema['enum']))}", name)
+    if "maxLength" in schema and len(raw) > schema["maxLength"]:
+        raise ApiError(422, "invalid_field", f"must have at most {schema['maxLength']} characters", name)
+    return raw

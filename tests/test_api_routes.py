@@ -98,3 +98,19 @@ def test_declarations_are_checked_when_the_view_is_defined():
         @route_doc(role=None, responses=[])
         def undocumented() -> None:
             pass
+
+
+@pytest.mark.parametrize("config_overrides", [{"ENTRIES_PER_PAGE": 7, "ENTRIES_PER_PAGE_MAX": 20}])
+def test_query_parameters_are_checked_as_documented_with_the_servers_bounds(app, client, translator_key, auth):
+    document = build_spec(app)
+    per_page = next(p for p in document["paths"]["/v1/jobs"]["get"]["parameters"] if p["name"] == "per_page")
+    assert (per_page["schema"]["default"], per_page["schema"]["maximum"]) == (7, 20)
+    headers = auth(translator_key)
+    assert client.get("/v1/jobs", headers=headers).get_json()["per_page"] == 7
+    refused = client.get("/v1/jobs?per_page=21", headers=headers)
+    assert (refused.status_code, refused.get_json()["error"]["field"]) == (422, "per_page")
+    assert refused.get_json()["error"]["message"] == "must be between 1 and 20"
+    unknown = client.get("/v1/jobs?colour=red", headers=headers).get_json()["error"]  # strict_query
+    assert (unknown["code"], unknown["field"]) == ("unknown_field", "colour")
+    entries = client.get("/v1/glossaries/diplomacy/entries?colour=red&per_page=20", headers=headers)
+    assert entries.status_code == 200 and entries.get_json()["per_page"] == 20  # not strict: ignored

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify
 
 from audit.glossary import GLOSSARY_SUFFIXES
 
@@ -15,7 +16,7 @@ from ..extension import services
 from ..routes import empty_answer, json_answer, route_doc
 from ..schemas import PAGING_PARAMETERS, query_parameter
 from ..services.glossaries import entry_dict
-from ..validation import int_query_arg, multipart_upload
+from ..validation import multipart_upload
 
 bp = Blueprint("glossaries", __name__, url_prefix="/v1")
 
@@ -97,19 +98,14 @@ def delete_glossary(glossary_id: str) -> tuple[str, int]:
     ],
     responses=[json_answer(200, "GlossaryEntryPage", "One page of entries.")],
 )
-def list_glossary_entries(glossary_id: str) -> Response:
+def list_glossary_entries(glossary_id: str, query: dict[str, Any]) -> Response:
     """A glossary's entries, paged and searchable"""
-    config = current_app.config
-    page = int_query_arg("page", 1, 1, 1_000_000)
-    per_page = int_query_arg("per_page", int(config["ENTRIES_PER_PAGE"]), 1, int(config["ENTRIES_PER_PAGE_MAX"]))
-    query = request.args.get("q")
-    if query is not None and len(query) > 200:
-        raise ApiError(422, "invalid_field", "must have at most 200 characters", "q")
+    page, per_page, search = query["page"], query["per_page"], query["q"]
     loaded = services().glossaries.get(glossary_id)
     if loaded is None:
         raise ApiError(404, "not_found", f"no glossary with id {glossary_id!r}")
     rows = loaded.glossary.entries
-    needle = (query or "").strip().casefold()
+    needle = (search or "").strip().casefold()
     if needle:
         rows = tuple(
             e
@@ -124,7 +120,7 @@ def list_glossary_entries(glossary_id: str) -> Response:
     return jsonify(
         {
             "glossary": glossary_id,
-            "q": query,
+            "q": search,
             "page": page,
             "per_page": per_page,
             "total": total,

@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from flask import Blueprint, Response, current_app, jsonify, request, send_file, url_for
+from flask import Blueprint, Response, jsonify, send_file, url_for
 from flask.blueprints import BlueprintSetupState
 
 from audit.errors import InputError
@@ -24,7 +24,7 @@ from ..extension import services
 from ..routes import empty_answer, json_answer, media_answer, route_doc
 from ..schemas import JOB_STATES, PAGING_PARAMETERS, query_parameter
 from ..services.jobs import DbJobStore, JobService
-from ..validation import int_query_arg, multipart_upload
+from ..validation import multipart_upload
 
 bp = Blueprint("jobs", __name__, url_prefix="/v1")
 #: States a listed job can be in (a deleted job is gone, never listed as cancelled).
@@ -169,24 +169,17 @@ def create_job() -> tuple[Response, int, dict[str, str]]:
         *PAGING_PARAMETERS,
         query_parameter("state", {"type": "string", "enum": list(LISTED_STATES)}, "Only jobs in this state."),
     ],
+    strict_query=True,
     responses=[json_answer(200, "JobPage", "One page of jobs.")],
 )
-def list_jobs() -> Response:
+def list_jobs(query: dict[str, Any]) -> Response:
     """The caller's jobs (an admin key: every job), newest first, paged
 
     Each job as `GET /v1/jobs/{job_id}` shows it, with `owner_key_id` (the key that submitted it) and
     ISO 8601 `created_at`/`started_at`/`finished_at`. Finished jobs are removed after
     MT_AUDIT_JOBS_RETENTION_DAYS (default 30).
     """
-    config = current_app.config
-    unknown = sorted(set(request.args) - {"page", "per_page", "state"})
-    if unknown:
-        raise ApiError(422, "unknown_field", f"unknown query parameter {unknown[0]!r}", unknown[0])
-    page = int_query_arg("page", 1, 1, 1_000_000)
-    per_page = int_query_arg("per_page", int(config["ENTRIES_PER_PAGE"]), 1, int(config["ENTRIES_PER_PAGE_MAX"]))
-    state = request.args.get("state")
-    if state is not None and state not in LISTED_STATES:
-        raise ApiError(422, "invalid_field", f"must be one of {', '.join(LISTED_STATES)}", "state")
+    page, per_page, state = query["page"], query["per_page"], query["state"]
     store = _store()
     total, rows = store.page(_owner_filter(), page, per_page, state)
     jobs = []
