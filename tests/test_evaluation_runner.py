@@ -1,13 +1,11 @@
-"""The runner: per-target offsets in a batched run, and the hook for source-aware auditors."""
+"""The runner: per-target offsets in a batched run; with sources, the pairs through Auditor.run."""
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 from audit.config import AuditConfig
 from audit.evaluation.data import AnnotatedSegment, GoldSpan
 from audit.evaluation.runner import evaluate, flag_segments, flags_only
-from audit.pipeline import Auditor, AuditResult
+from audit.pipeline import Auditor
 
 RULE_YAML = """rules:
   - id: test.eval.badword
@@ -41,31 +39,6 @@ def test_offsets_are_per_target_in_a_batched_run(tmp_path):
     expected = [[(18, 25)], [(0, 7)], [], [(5, 12), (17, 24)]]
     assert [[(p.start, p.end) for p in ps] for ps in predictions] == expected
     assert all(t[p.start : p.end] == "badword" for t, ps in zip(targets, predictions, strict=True) for p in ps)
-
-
-class PairAuditor(Auditor):
-    """A stand-in for a later source-aware auditor: flags 'badword' only when the source says 坏."""
-
-    calls = 0
-
-    def audit_pair(self, source: str, target: str) -> AuditResult:
-        PairAuditor.calls += 1
-        result = self.audit(target)
-        if "坏" in source:
-            return result
-        return AuditResult([replace(s, flags=()) for s in result.segments], result.summary)
-
-
-def test_with_source_uses_audit_pair_when_present(tmp_path):
-    segments = [seg("A badword.", GoldSpan(2, 9, "major"), source="坏"), seg("A badword.", source="好")]
-    auditor = _auditor(tmp_path, PairAuditor)
-    report = evaluate(segments, auditor=auditor, with_source=True)
-    assert PairAuditor.calls == 2
-    assert report.source_aware
-    assert report.flagger.flagged == 1 and report.flagger.false_flags.value == 0.0
-    # without --with-source the same auditor runs target-only: both segments flagged
-    plain = evaluate(segments, auditor=auditor, with_source=False)
-    assert plain.flagger.flagged == 2 and PairAuditor.calls == 2
 
 
 class HashEmbedder:
@@ -108,8 +81,9 @@ def _pair_auditor(tmp_path, embedder):
     return auditor
 
 
-def test_batched_pairs_give_audit_pair_flags(tmp_path):
-    from audit.evaluation.runner import batchable, flag_pairs_batched
+def test_with_source_gives_the_flags_of_audit_pair_with_embeddings_prefetched(tmp_path):
+    """Each pair is a Document through Auditor.run, its texts embedded up front in batches."""
+    from audit.source.prefetch import plan_pairs
 
     segments = [seg(t, source=s) for s, t in PAIRS]
     per_pair_auditor = _pair_auditor(tmp_path, HashEmbedder())
@@ -119,23 +93,21 @@ def test_batched_pairs_give_audit_pair_flags(tmp_path):
         expected.append(sorted((f.start, f.end, f.rule) for r in result.segments for f in r.flags))
     embedder = HashEmbedder()
     auditor = _pair_auditor(tmp_path, embedder)
-    assert batchable(auditor)
-    got = flag_pairs_batched(auditor, segments, batch=4)
+    got = flag_segments(auditor, segments, with_source=True, batch=4)
     assert [sorted((p.start, p.end, p.rule) for p in ps) for ps in got] == expected
-    assert any(r == "source.number" for ps in got for _, _, r in [(p.start, p.end, p.rule) for p in ps])
-    # every text was embedded once, up front, 4 at a time; the pairs then ran from the cache
-    from audit.source.align import Sentence, group_texts
-    from audit.source.checks import split_sentences
-
-    texts = set()
-    for s in segments[:4]:
-        texts.update(group_texts(split_sentences(s.source, "zh")))
-        texts.update(group_texts([Sentence(t.start, t.end, t.text) for t in auditor.segments_of(s.target)]))
-    assert max(embedder.calls) <= 4 and sum(embedder.calls) == len(texts)
-    assert auditor.source_checker("zh").embedder is embedder  # restored after the run
+    assert any(p.rule == "source.number" for ps in got for p in ps)
+    # every text the aligner needs was embedded once, up front, 4 at a time; the pairs then ran from the cache
+    texts = {t for plan in plan_pairs(auditor, [(s.source, s.target) for s in segments]) if plan for t in plan.texts}
+    assert texts and max(embedder.calls) <= 4 and sum(embedder.calls) == len(texts)
+    assert auditor.source_checker("zh").embedder is embedder  # the checker's own, untouched
 
 
-def test_batched_path_is_not_used_for_a_subclass_audit_pair(tmp_path):
-    from audit.evaluation.runner import batchable
-
-    assert not batchable(_auditor(tmp_path, PairAuditor))
+def test_with_source_flags_only_what_the_pair_checks_find(tmp_path):
+    """The source checks run on pairs; without --with-source the same auditor runs target-only."""
+    segments = [seg("Three people died.", GoldSpan(0, 5, "major"), source="事故造成五人死亡。"),
+                seg("Three people died.", source="事故造成三人死亡。")]
+    auditor = _pair_auditor(tmp_path, HashEmbedder())
+    report = evaluate(segments, auditor=auditor, with_source=True)
+    assert report.source_aware and report.flagger.flagged == 1
+    plain = evaluate(segments, auditor=auditor, with_source=False)
+    assert plain.flagger.flagged == 0

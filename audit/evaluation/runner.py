@@ -9,7 +9,7 @@ from typing import Any
 
 from ..config import AuditConfig
 from ..pipeline import Auditor
-from ..records import Flag, Paragraph, Segment
+from ..records import Document, Flag, Paragraph, Segment
 from . import baselines
 from .data import AnnotatedSegment
 from .metrics import (
@@ -56,22 +56,26 @@ def flag_segments(
     *,
     with_source: bool = False,
     progress: Callable[[int], None] | None = None,
+    batch: int = 64,
 ) -> list[list[PredictedSpan]]:
     """The flags of every target, as spans into that target.
 
-    With ``with_source``, each pair is audited on its own (``audit_pair``), or, for the stock
-    :class:`Auditor` without a model layer, by :func:`flag_pairs_batched` (the same flags,
-    embeddings computed in large batches).
+    With ``with_source``, each pair is one :class:`audit.records.Document` (the target with its
+    source) through :meth:`Auditor.run`: the flags of ``audit_pair``, with every sentence (and
+    adjacent pair) the aligner embeds embedded first, in batches of ``batch`` texts
+    (:func:`audit.source.prefetch.prefetch`; per pair, embedding costs 0.3-0.8 s, in batches
+    the 9,614 zh-en pairs take minutes).
     Otherwise each target is one paragraph of a batched run, so Harper lints many targets per
     call, as ``mt-audit check`` does on a file with one target a line; offsets are per target.
     """
-    if with_source and batchable(auditor):
-        return flag_pairs_batched(auditor, segments, progress=progress)
     if with_source:
+        from ..source.prefetch import plan_pairs, prefetch
+
+        embeddings = prefetch(plan_pairs(auditor, [(s.source, s.target) for s in segments]), batch)
+        documents = (Document(s.target, s.source or None) for s in segments)
         out = []
-        for index, segment in enumerate(segments):
-            paired = auditor.audit_pair(segment.source, segment.target)
-            out.append([to_predicted(f) for r in paired.segments for f in r.flags])
+        for index, audited in enumerate(auditor.run(documents, embeddings)):
+            out.append([to_predicted(f) for r in audited.segments for f in r.flags])
             if progress is not None:
                 progress(index + 1)
         return out
@@ -84,43 +88,6 @@ def flag_segments(
         predictions[index].extend(to_predicted(f) for f in result.flags)
         if progress is not None and index != done:
             done = index
-            progress(index + 1)
-    return predictions
-
-
-def batchable(auditor: Any) -> bool:
-    """Whether :func:`flag_pairs_batched` gives ``audit_pair``'s flags for this auditor: the stock
-    ``audit_pair`` (not a subclass's) and no model layer (whose flagger sees the aligned source)."""
-    return (isinstance(auditor, Auditor) and type(auditor).audit_pair is Auditor.audit_pair
-            and auditor.model_layer is None)
-
-
-def flag_pairs_batched(
-    auditor: Auditor,
-    segments: Sequence[AnnotatedSegment],
-    *,
-    progress: Callable[[int], None] | None = None,
-    batch: int = 64,
-) -> list[list[PredictedSpan]]:
-    """``audit_pair``'s flags for every pair, computed in bulk.
-
-    The monolingual flags come from the batched target-only run; the source-aware ones from each
-    source language's checker on the auditor's own sentences of the target (``segments_of``),
-    with every sentence (and adjacent pair) of every source and target embedded first, ``batch``
-    texts a call, into one :class:`audit.source.embed.EmbeddingCache` (per pair, embedding costs
-    0.3-0.8 s; in batches the 9,614 zh-en pairs take minutes). A flag with no target words is
-    anchored at its sentence's start, as ``audit_pair`` does.
-    """
-    from ..source.prefetch import plan_pairs, prefetch
-
-    predictions = flag_segments(auditor, segments)
-    plans = plan_pairs(auditor, [(seg.source, seg.target) for seg in segments])
-    embeddings = prefetch(plans, batch)
-    for index, (seg, plan) in enumerate(zip(segments, plans, strict=True)):
-        if plan is not None:
-            for flag in plan.checker.run(seg.source, seg.target, plan.targets, embeddings).flags:
-                predictions[index].append(to_predicted(_anchored(flag, plan.targets)))
-        if progress is not None:
             progress(index + 1)
     return predictions
 
