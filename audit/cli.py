@@ -20,6 +20,7 @@ from .config import (
     AuditConfig,
 )
 from .errors import AuditError
+from .limits import DEFAULT_MAX_TEXT_CHARS, check_lines, deadline, paragraphs_within
 from .records import SegmentResult, Severity, Summary
 
 EXIT_OK, EXIT_FLAGGED, EXIT_USAGE = 0, 1, 2
@@ -207,9 +208,17 @@ class _Tracker:
               help="XLIFF/PO/TMX input: write the file back here with the flags in it (ITS 2.0 in XLIFF).")
 @click.option("--qa-report", type=click.Path(dir_okay=False),
               help="XLIFF/PO/TMX input: write a QA report, one row per flag (.csv or .xlsx).")
+@click.option("--max-chars", default=DEFAULT_MAX_TEXT_CHARS, show_default=True, type=click.IntRange(1),
+              envvar="MT_AUDIT_MAX_TEXT_CHARS",
+              help="A line longer than this (characters) is not audited (named on stderr; the rest is); with "
+                   "--source, refused (env MT_AUDIT_MAX_TEXT_CHARS).")
+@click.option("--time-limit", type=click.FloatRange(0, 86_400, min_open=True), envvar="MT_AUDIT_CHECK_TIME_LIMIT",
+              help="Stop with an error (exit 2) once the audit has taken this many seconds (default: no limit; "
+                   "env MT_AUDIT_CHECK_TIME_LIMIT).")
 def check(file: str, fmt: str, output: str | None, fail_on: str, show_all: bool, source_file: str | None = None,
           store: bool = False, base_url: str = "http://127.0.0.1:8000", annotate_to: str | None = None,
-          qa_report: str | None = None, **options: Any) -> None:
+          qa_report: str | None = None, max_chars: int = DEFAULT_MAX_TEXT_CHARS, time_limit: float | None = None,
+          **options: Any) -> None:
     """Audit FILE (or - for standard input): flags, proposals, edit scores. XLIFF, PO and TMX files
     are audited unit by unit, with --annotate and --qa-report."""
     from .formats.annotate import translator_format
@@ -232,7 +241,7 @@ def check(file: str, fmt: str, output: str | None, fail_on: str, show_all: bool,
     summary: Summary = auditor.new_summary()
     kept: list[SegmentResult] = []
     stored_text: str | None = None
-    with open_input(file) as (stream, name):
+    with open_input(file) as (stream, name), deadline(time_limit):
         if store:  # the text is stored with the audit: read it once, audit the same characters
             import io
 
@@ -245,11 +254,18 @@ def check(file: str, fmt: str, output: str | None, fail_on: str, show_all: bool,
 
             with open(source_file, "rb") as source_stream:
                 source_text = "".join(iter_decoded(source_stream, source_file))
-            paired = auditor.audit_pair(source_text, "".join(iter_decoded(stream, name)), name)
+            mt_text = "".join(iter_decoded(stream, name))
+            check_lines(mt_text, max_chars, "text", name)
+            check_lines(source_text, max_chars, "source", source_file)
+            paired = auditor.audit_pair(source_text, mt_text, name)
             summary = paired.summary
             results = tracker.watch(iter(paired.segments))
         else:
-            results = tracker.watch(auditor.audit_stream(stream, name, summary))
+            from .textio import iter_decoded, iter_paragraphs
+
+            paragraphs = paragraphs_within(iter_paragraphs(iter_decoded(stream, name)), max_chars, name,
+                                           lambda line: click.echo(f"mt-audit: {line}", err=True))
+            results = tracker.watch(auditor.audit_paragraphs(paragraphs, summary, pipelined=True))
         if store:
             results = _keep(results, kept)
         out = open(output, "w", encoding="utf-8") if output else None  # noqa: SIM115 - closed below

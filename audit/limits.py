@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextvars
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -91,6 +91,30 @@ class Limits:
         """:class:`TextTooLong` when ``text`` is over :attr:`max_text_chars`."""
         if len(text) > self.max_text_chars:
             raise TextTooLong(len(text), self.max_text_chars, field=field)
+
+
+# --- the text limit in ``mt-audit check`` ------------------------------------------------------
+def paragraphs_within(paragraphs: Iterable[Any], max_chars: int | None, name: str,
+                      warn: Callable[[str], None]) -> Iterator[Any]:
+    """``mt-audit check --max-chars``: the paragraphs (lines, :class:`audit.records.Paragraph`) of a
+    streamed file, each one longer than ``max_chars`` left out with a ``warn`` line naming it (as a
+    batch segment is: the rest of the file is audited, offsets unchanged)."""
+    for paragraph in paragraphs:
+        if max_chars is not None and len(paragraph.text) > max_chars:
+            warn(f"{name}: line {paragraph.index + 1}: {len(paragraph.text):,} characters, over the limit of "
+                 f"{max_chars:,} (max_text_chars, --max-chars): not audited; the rest of the file is")
+            continue
+        yield paragraph
+
+
+def check_lines(text: str, max_chars: int | None, field: str, name: str) -> None:
+    """:class:`TextTooLong` (naming the line) when a line of an in-memory text is over ``max_chars``
+    (``check --source``: the pair is aligned as a whole, so a line cannot be left out)."""
+    if max_chars is None or len(text) <= max_chars:
+        return
+    for number, line in enumerate(text.split("\n"), 1):
+        if len(line) > max_chars:
+            raise TextTooLong(len(line), max_chars, field=field, file=name, line=number)
 
 
 # --- the grammar guard ---------------------------------------------------------------------
