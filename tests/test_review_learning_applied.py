@@ -109,3 +109,18 @@ def test_lowered_severity_and_withheld_proposals(client, app, editor, translator
     assert flag.get("replacement") is None
     seg = answer["segments"][1]
     assert seg["proposal"]["text"] == seg["text"]  # the MT stands, to be reviewed
+
+
+def test_the_queue_groups_documents_by_project(client, editor, translator_key, auth):
+    ours = auth(translator_key)
+    acme = audit(client, ours, store=True, project="acme", name="acme.txt")["document_id"]
+    plain = audit(client, ours, store=True, name="plain.txt")["document_id"]
+    page = client.get("/review/").get_data(as_text=True)
+    assert '<option value="acme"' in page and 'class="project">acme</a>' in page
+    only = client.get("/review/?project=acme").get_data(as_text=True)
+    assert acme in only and plain not in only
+    none = client.get("/review/?project=-").get_data(as_text=True)
+    assert plain in none and acme not in none
+    assert "/review/rules?team=project:acme" in page
+    bad = client.post("/v1/audit", json={"text": TEXT, "project": ""}, headers=ours)
+    assert bad.status_code == 422

@@ -179,8 +179,10 @@ def queue_page() -> Any:
     pair = request.args.get("pair") or None
     severity = request.args.get("severity") or None
     category = request.args.get("category") or None
+    project = request.args.get("project") or None
     with services().db.session() as db_session:
-        rows = queue(db_session, pair=pair, severity=severity, category=category)
+        rows = queue(db_session, pair=pair, severity=severity, category=category, project=project)
+        projects = sorted(p for p in db_session.scalars(select(Document.project).distinct()) if p)
         pairs = sorted(
             {f"{s or 'any'}-{t}" for s, t in db_session.execute(select(Document.src_lang, Document.tgt_lang))}
         )
@@ -191,7 +193,9 @@ def queue_page() -> Any:
         pairs=pairs,
         categories=categories,
         severities=SEVERITY_ORDER,
-        filters={"pair": pair or "", "severity": severity or "", "category": category or ""},
+        projects=projects,
+        filters={"pair": pair or "", "severity": severity or "", "category": category or "",
+                 "project": project or ""},
     )
 
 

@@ -238,6 +238,7 @@ class QueueRow:
     accepted: int
     edited: int
     rejected: int
+    project: str | None = None
 
 
 def queue(
@@ -247,9 +248,13 @@ def queue(
     severity: str | None = None,
     category: str | None = None,
     submitter_key_id: int | None = None,
+    project: str | None = None,
 ) -> list[QueueRow]:
-    """Documents, newest first, with counts of flagged sentences per review state."""
+    """Documents, newest first, with counts of flagged sentences per review state (``project``: one
+    named project's documents; ``-`` those with none)."""
     docs = select(Document).order_by(Document.created_at.desc(), Document.id)
+    if project:
+        docs = docs.where(Document.project.is_(None) if project == "-" else Document.project == project)
     if pair:
         src, _, tgt = pair.partition("-")
         docs = docs.where(Document.tgt_lang == tgt)
@@ -291,6 +296,7 @@ def queue(
             accepted=counts.get(d.id, {}).get("accepted", 0),
             edited=counts.get(d.id, {}).get("edited", 0),
             rejected=counts.get(d.id, {}).get("rejected", 0),
+            project=d.project,
         )
         for d in rows
     ]
