@@ -16,12 +16,12 @@ def _run(tmp_path, rows, *args):
 
 
 def test_glossary_of_another_pair_warns(tmp_path):
-    result = _run(tmp_path, "de-fr.tomate,de,fr,Tomate,tomates rouges,tomates,Terminology/Inappropriate for context,minor,,,,\n",
-                  "--src-lang", "zh", "--tgt-lang", "en")
+    row = "de-fr.tomate,de,fr,Tomate,tomates rouges,tomates,Terminology/Inappropriate for context,minor,,,,\n"
+    result = _run(tmp_path, row, "--src-lang", "zh", "--tgt-lang", "en")
     assert "warning: glossary" in result.stderr and "1 for de-fr" in result.stderr and "zh-en" in result.stderr
 
 
 def test_glossary_of_the_runs_pair_does_not_warn(tmp_path):
-    result = _run(tmp_path, "zh-en.x,zh,en,番茄,love apples,tomatoes,Terminology/Inappropriate for context,minor,,,,\n",
-                  "--src-lang", "zh", "--tgt-lang", "en")
+    row = "zh-en.x,zh,en,番茄,love apples,tomatoes,Terminology/Inappropriate for context,minor,,,,\n"
+    result = _run(tmp_path, row, "--src-lang", "zh", "--tgt-lang", "en")
     assert "warning" not in result.stderr
