@@ -100,6 +100,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             },
             "rules": {"type": "boolean", "default": True, "description": "Run the pattern rules."},
             "glossary": {"type": "boolean", "default": True, "description": "Use glossaries."},
+            "qe": {"type": "boolean", "description": "Run the learned error-span detector (`qe.span` flags, a "
+                   "`quality` per sentence; default: the server's MT_AUDIT_QE, on)."},
             "disabled_rules": {
                 "type": "array",
                 "items": {"type": "string", "maxLength": 200},
@@ -206,6 +208,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "suggestion": nullable(_STR),
             "source_start": _INT,
             "source_end": _INT,
+            "confidence": {**_NUM, "minimum": 0, "maximum": 1,
+                           "description": "The learned detector's probability that the span is an error: on its "
+                           "own `qe.span` flags, and on a rule, glossary or source flag it agrees with."},
         },
     },
     "EditScore": {
@@ -245,6 +250,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "text": _STR,
             "flags": {"type": "array", "items": ref("Flag")},
             "proposal": nullable(ref("Proposal")),
+            "quality": {**_NUM, "minimum": 0, "maximum": 1,
+                        "description": "The learned detector's sentence quality, 0 (many major errors) to 1 (none); "
+                        "absent when the detector is off."},
             "grammar_skipped": {
                 "type": "boolean",
                 "description": "Present (true) when the sentence was checked without the grammar checker: it is "
