@@ -182,6 +182,9 @@ class Auditor:
         )
         if self.model_layer is not None:
             sigs["models"] = self.model_layer.signature()
+        detector = next((c for c in self.chain.checkers if "qe.span" in c.ids), None)
+        if detector is not None:
+            sigs["qe"] = detector.signature()  # type: ignore[attr-defined]
         return sigs
 
     def new_summary(self) -> Summary:

@@ -314,6 +314,7 @@ def test_detector_flags_explain_without_a_correction_and_each_sentence_gets_a_qu
         out = seg.to_dict()
         assert 0.0 <= out["quality"] <= 1.0
         assert out["proposal"]["text"] == seg.segment.text and out["proposal"]["origin"] == ["qe"]
+    assert result.summary.signatures["qe"].startswith("qe:") and "source:0/1.01" in result.summary.signatures["qe"]
     quiet = _auditor_with(tiny_model, monkeypatch, span=1.01).audit(text)
     assert not [f for s in quiet.segments for f in s.flags]
     assert [s.quality for s in quiet.segments] == [s.quality for s in result.segments]

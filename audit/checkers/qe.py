@@ -42,6 +42,11 @@ class QESpanChecker(Checker):
         detector = setup.models().detector(setup.config.qe_model)
         return cls(detector, {mode: detector.thresholds(mode) for mode in QE_MODES})
 
+    def signature(self) -> str:
+        """What produced its flags: the model, its quantisation and the thresholds per mode."""
+        limits = "|".join(f"{m}:{t.span:g}/{t.major:g}" for m, t in self.thresholds.items())
+        return f"{self.detector.name}|{limits}"
+
     def warm(self) -> None:
         self.detector.load()
 
