@@ -345,3 +345,23 @@ def test_the_detector_is_switched_like_any_checker(tiny_model, monkeypatch):
         auditor = _auditor_with(tiny_model, monkeypatch, span=0.0, **switch)
         seg = auditor.audit("the cat sat on the mat.").segments[0]
         assert seg.flags == () and seg.quality is None and "quality" not in seg.to_dict(), switch
+
+
+def test_eval_detector_reports_detector_rules_both_and_baselines_on_held_out_documents(tiny_model, monkeypatch,
+                                                                                      tmp_path):
+    from click.testing import CliRunner
+
+    from audit.cli import main
+
+    model, cache = tiny_model
+    monkeypatch.setenv("MT_AUDIT_CACHE", str(cache))
+    data = _training_data(tmp_path)
+    result = CliRunner().invoke(main, ["eval", str(data), "--detector", "--qe-model", str(model)])
+    assert result.exit_code == 0, result.output
+    rows = [line.split(" | ") for line in result.output.splitlines() if line.startswith("| tiny")]
+    systems = {(r[1], r[2]) for r in rows}
+    for mode in ("source", "target"):
+        for system in ("detector", "rules", "rules + detector", "flag all", "random (expected)", "length only"):
+            assert (mode, system) in systems
+    flag_all = next(r for r in rows if r[2] == "flag all")
+    assert flag_all[3] == "100.0"  # every held-out segment flagged

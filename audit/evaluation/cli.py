@@ -62,6 +62,13 @@ def _config(options: dict[str, Any], calibrated: bool) -> AuditConfig:
     "the same rate and length-only (audit.evaluation.heldout): rules and length thresholds chosen on the other folds.",
 )
 @click.option(
+    "--detector",
+    is_flag=True,
+    help="The learned detector on DATA's held-out documents (the fold it never trained on): detector alone, "
+    "rules alone and both, target only and with the source, beside flag-all, random at the same rate and "
+    "length-only (as `mt-audit qe calibrate`; --qe-model for another model).",
+)
+@click.option(
     "--max-false-flag",
     default=0.13,
     show_default=True,
@@ -115,6 +122,7 @@ def eval_command(
     thresholds_json: str | None = None,
     held_out: bool = False,
     max_false_flag: float = 0.13,
+    detector: bool = False,
     **options: Any,
 ) -> None:
     """Score the flagger on DATA, human MQM annotations (JSONL or the WMT MQM TSV), beside baselines.
@@ -123,6 +131,9 @@ def eval_command(
     error", span-level character-overlap precision/recall/F1 (WMT23 QE task 2, micro-averaged),
     the false-flag rate on error-free segments, and where each rule's flags land. Baselines: flag
     every segment, flag none, flag at random at the flagger's rate.
+
+    The learned detector is off here unless --qe says otherwise: it was trained on most documents of
+    the shared MQM files, so its figures come from --detector (held-out documents only).
     """
     from rich.console import Console
 
@@ -134,6 +145,11 @@ def eval_command(
         with open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout) as stream:
             replay_command(data, thresholds_json, "json" if fmt == "json" else "table", stream)
         return
+    if detector:
+        _detector(data, options.get("qe_model"), output)
+        return
+    if options.get("qe") is None:
+        options["qe"] = False
     if write_calibration and not calibrate:
         raise click.UsageError("--write-calibration needs --calibrate")
     segments = read_annotations(data, input_format)
@@ -186,6 +202,18 @@ def eval_command(
     finally:
         if out:
             out.close()
+
+
+def _detector(data: str, model_dir: str | None, output: str | None) -> None:
+    from pathlib import Path
+
+    from ..qe.detector import Detector
+    from ..qe.evaluate import detector_report, markdown_table
+
+    table, _ = detector_report([data], Detector(Path(model_dir) if model_dir else None),
+                               log=lambda message: click.echo(message, err=True))
+    with open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout) as stream:
+        stream.write(markdown_table(table) + "\n")
 
 
 def _held_out(segments: list[Any], config: AuditConfig, *, k: int, seed: int, max_false_flag: float, fmt: str,
