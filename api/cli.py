@@ -208,8 +208,31 @@ def jobs_prune(days: float | None) -> None:
     click.echo(f"removed {len(removed)} job(s) finished more than {retention:g} days ago", err=True)
 
 
+def project_config(config: Any, project: str) -> tuple[Any, Any]:
+    """``mt-audit check --store --project P``: the config with the rule states P's editors taught
+    (as ``POST /v1/audit`` applies them), and what was applied (:class:`audit.learning.Applied`)."""
+    from audit.learning import Thresholds, applied
+
+    from .services.learnt import team_for
+    from .storage.learning import team_rule_states
+
+    app = _storage_app()
+    try:
+        thresholds = Thresholds.from_mapping(app.config.get("REVIEW_LEARNING"))
+    except ValueError as exc:
+        raise click.UsageError(f"REVIEW_LEARNING: {exc}") from None
+    team = team_for(project, None)
+    if not team.startswith("project:"):
+        raise click.BadParameter("must name a project", param_hint="--project")
+    with app.extensions["mt_audit"].db.session() as session:
+        learnt = applied(team, team_rule_states(session, team, thresholds))
+    return config.with_options(disabled_rules=tuple(dict.fromkeys((*config.disabled_rules, *learnt.off))),
+                               rule_adjustments=learnt.adjustments), learnt
+
+
 def store_checked(
-    text: str, results: list[Any], summary: Any, config: Any, name: str, base_url: str, source: str | None = None
+    text: str, results: list[Any], summary: Any, config: Any, name: str, base_url: str, source: str | None = None,
+    project: str | None = None,
 ) -> tuple[str, str]:
     """``mt-audit check --store``: keep the audit in the server's database; returns (id, review URL)."""
     from pathlib import Path
@@ -228,5 +251,6 @@ def store_checked(
         source=source,
         glossaries=glossaries or (["builtin"] if config.use_glossary else []),
         name=Path(name).name,
+        project=project,
     )
     return doc_id, f"{base_url.rstrip('/')}/review/documents/{doc_id}"

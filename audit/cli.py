@@ -204,6 +204,8 @@ class _Tracker:
                    "prints the review URL to stderr.")
 @click.option("--base-url", envvar="MT_AUDIT_BASE_URL", default="http://127.0.0.1:8000", show_default=True,
               help="With --store: the review server's address, for the printed URL.")
+@click.option("--project", help="With --store: the named project (team) to store the audit under; the rules its "
+                                "editors' decisions switched off, lowered or stopped from proposing are applied.")
 @click.option("--annotate", "annotate_to", type=click.Path(dir_okay=False),
               help="XLIFF/PO/TMX input: write the file back here with the flags in it (ITS 2.0 in XLIFF).")
 @click.option("--qa-report", type=click.Path(dir_okay=False),
@@ -218,7 +220,7 @@ class _Tracker:
 def check(file: str, fmt: str, output: str | None, fail_on: str, show_all: bool, source_file: str | None = None,
           store: bool = False, base_url: str = "http://127.0.0.1:8000", annotate_to: str | None = None,
           qa_report: str | None = None, max_chars: int = DEFAULT_MAX_TEXT_CHARS, time_limit: float | None = None,
-          **options: Any) -> None:
+          project: str | None = None, **options: Any) -> None:
     """Audit FILE (or - for standard input): flags, proposals, edit scores. XLIFF, PO and TMX files
     are audited unit by unit, with --annotate and --qa-report."""
     from .formats.annotate import translator_format
@@ -233,7 +235,11 @@ def check(file: str, fmt: str, output: str | None, fail_on: str, show_all: bool,
     from .pipeline import Auditor
     from .report import write_html, write_json, write_text
 
+    if project is not None and not store:
+        raise click.UsageError("--project needs --store (the project's rule states live in the review database)")
     config = build_config(**options)
+    if project is not None:
+        config = _project_config(config, project)
     auditor = Auditor(config)
     if config.glossaries is not None and config.use_glossary:
         _warn_other_pairs(auditor.loaded.glossaries, config.src_lang, config.tgt_lang)
@@ -283,7 +289,7 @@ def check(file: str, fmt: str, output: str | None, fail_on: str, show_all: bool,
             if out:
                 out.close()
     if store and stored_text is not None:
-        _store_checked(stored_text, kept, summary, config, name, base_url, source_file)
+        _store_checked(stored_text, kept, summary, config, name, base_url, source_file, project)
     sys.exit(EXIT_FLAGGED if tracker.worst >= Severity(fail_on).rank else EXIT_OK)
 
 
@@ -293,20 +299,35 @@ def _keep(results: Iterator[SegmentResult], kept: list[SegmentResult]) -> Iterat
         yield result
 
 
-def _store_checked(text: str, kept: list[SegmentResult], summary: Summary, config: AuditConfig, name: str,
-                   base_url: str, source_file: str | None) -> None:
-    """``check --store``: keep the audit in the API's database (imported lazily) and print its review URL."""
+def _api_cli() -> Any:
+    """The API's command-line helpers (the review database), imported lazily."""
     try:
-        from api.cli import store_checked
+        from api import cli
     except ImportError as exc:
         raise click.UsageError(f"--store needs the api extra (pip install 'mt-audit[api]'): {exc}") from None
+    return cli
+
+
+def _project_config(config: AuditConfig, project: str) -> AuditConfig:
+    """``config`` with what the project's editors taught (:mod:`audit.learning`), said on stderr."""
+    config, learnt = _api_cli().project_config(config, project)
+    if learnt:
+        click.echo(f"mt-audit: project {project!r}: rules off {list(learnt.off)}, lowered {list(learnt.lowered)}, "
+                   f"not proposing {list(learnt.not_proposing)}", err=True)
+    return config
+
+
+def _store_checked(text: str, kept: list[SegmentResult], summary: Summary, config: AuditConfig, name: str,
+                   base_url: str, source_file: str | None, project: str | None = None) -> None:
+    """``check --store``: keep the audit in the API's database (imported lazily) and print its review URL."""
+    store_checked = _api_cli().store_checked
     source = None
     if source_file is not None:
         from .textio import iter_decoded
 
         with open(source_file, "rb") as handle:
             source = "".join(iter_decoded(handle, source_file))
-    doc_id, url = store_checked(text, kept, summary, config, name, base_url, source)
+    doc_id, url = store_checked(text, kept, summary, config, name, base_url, source, project)
     click.echo(f"stored as document {doc_id}; review it at {url}", err=True)
 
 

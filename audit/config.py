@@ -10,6 +10,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .grammar import DEFAULT_HARPER_DISABLED
+from .learning import RuleAdjustment
 
 #: MQM penalty weights per severity (Freitag et al. 2021 use minor 1, major 5; critical 10).
 DEFAULT_WEIGHTS: dict[str, float] = {"minor": 1.0, "major": 5.0, "critical": 10.0}
@@ -164,6 +165,8 @@ class AuditConfig:
     models: ModelsConfig | None = None  # the model layer; None = no models (the fast path)
     qe: bool = field(default_factory=default_qe)  # the learned error-span detector (qe.span flags, quality)
     qe_model: str | None = None  # a trained detector folder (``mt-audit qe train``); None = the shipped one
+    #: Rules lowered or no longer proposing for a team (:mod:`audit.learning`), by exact rule id.
+    rule_adjustments: tuple[RuleAdjustment, ...] = ()
 
     def __post_init__(self) -> None:
         if self.tgt_lang not in SUPPORTED_TARGETS:
@@ -229,6 +232,7 @@ class AuditConfig:
             models=options.get("models"),
             qe=bool(options.get("qe", default_qe())),
             qe_model=str(options["qe_model"]) if options.get("qe_model") else None,
+            rule_adjustments=tuple(sorted({RuleAdjustment.of(a) for a in options.get("rule_adjustments") or ()})),
         )
 
 
@@ -236,7 +240,7 @@ class AuditConfig:
 #: pair and the command line's file lists).
 OPTION_NAMES = frozenset({"src_lang", "tgt_lang", "glossary", "glossary_files", "rules", "rule_files", "grammar",
                           "grammar_rules", "disabled_rules", "weights", "candidates", "models", "qe",
-                          "qe_model"})
+                          "qe_model", "rule_adjustments"})
 
 
 def _paths(value: Any) -> tuple[str, ...] | None:

@@ -19,7 +19,7 @@ An editor's override (``on``/``off``) wins over all of this; ``auto`` follows th
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,22 +146,52 @@ def rule_states(
     return {rule: rule_state(f, thresholds, overrides.get(rule, "auto")) for rule, f in sorted(figures.items())}
 
 
-def adjust_flag(flag: Any, state: RuleState | None) -> Any | None:
-    """A flag as the team's rule state has it: None when off, severity lowered, no replacement when
-    the rule no longer proposes. Works on :class:`audit.records.Flag` (frozen dataclass)."""
+@dataclass(frozen=True, slots=True, order=True)
+class RuleAdjustment:
+    """What a team's editors taught one rule, applied by the auditor to its flags before the proposal
+    is made (:attr:`audit.config.AuditConfig.rule_adjustments`): one severity step lower, and/or no
+    replacement (the flag still explains). A rule learnt *off* is a disabled rule instead."""
+
+    rule: str
+    lowered: bool = False
+    proposes: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "lowered": self.lowered, "proposes": self.proposes}
+
+    @classmethod
+    def of(cls, value: RuleAdjustment | Mapping[str, Any]) -> RuleAdjustment:
+        """From itself or its :meth:`to_dict` (a job file, a worker's copy of the options)."""
+        if isinstance(value, RuleAdjustment):
+            return value
+        from .errors import ConfigError
+
+        if not isinstance(value, Mapping) or not isinstance(value.get("rule"), str) or not value["rule"]:
+            raise ConfigError("each rule adjustment needs a rule id", field="rule_adjustments")
+        return cls(value["rule"], bool(value.get("lowered", False)), bool(value.get("proposes", True)))
+
+
+def adjust_flag(flag: Any, adjustment: RuleAdjustment | None) -> Any:
+    """A flag as its rule's adjustment has it: severity lowered one step, no replacement when the rule
+    no longer proposes. Works on :class:`audit.records.Flag` (frozen dataclass)."""
     from dataclasses import replace
 
     from .records import Severity
 
-    if state is None:
+    if adjustment is None:
         return flag
-    if state.state == "off":
-        return None
-    if state.state == "lowered":
+    if adjustment.lowered:
         flag = replace(flag, severity=Severity(LOWER[str(flag.severity.value)]))
-    if not state.proposes and flag.replacement is not None:
+    if not adjustment.proposes and flag.replacement is not None:
         flag = replace(flag, replacement=None)
     return flag
+
+
+def adjust_flags(flags: Iterable[Any], adjustments: Mapping[str, RuleAdjustment]) -> list[Any]:
+    """Each flag adjusted by its rule's entry in ``adjustments`` (by exact rule id)."""
+    if not adjustments:
+        return list(flags)
+    return [adjust_flag(flag, adjustments.get(flag.rule)) for flag in flags]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +211,22 @@ class Applied:
         return {"team": self.team, "off": list(self.off), "lowered": list(self.lowered),
                 "not_proposing": list(self.not_proposing)}
 
+    @property
+    def adjustments(self) -> tuple[RuleAdjustment, ...]:
+        """The lowered and no-longer-proposing rules, for the auditor's options."""
+        return tuple(RuleAdjustment(rule, rule in self.lowered, rule not in self.not_proposing)
+                     for rule in sorted({*self.lowered, *self.not_proposing}))
+
+    def options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """``options`` (the audit options of :meth:`audit.config.AuditConfig.from_options`) with the
+        rules learnt off added to ``disabled_rules`` and the others as ``rule_adjustments``."""
+        out = dict(options)
+        if self.off:
+            out["disabled_rules"] = list(dict.fromkeys([*(options.get("disabled_rules") or ()), *self.off]))
+        if self.adjustments:
+            out["rule_adjustments"] = [a.to_dict() for a in self.adjustments]
+        return out
+
 
 def applied(team: str, states: Mapping[str, RuleState]) -> Applied:
     return Applied(
@@ -189,22 +235,3 @@ def applied(team: str, states: Mapping[str, RuleState]) -> Applied:
         lowered=tuple(r for r, s in states.items() if s.state == "lowered"),
         not_proposing=tuple(r for r, s in states.items() if s.state != "off" and not s.proposes),
     )
-
-
-def adjust_segment(result: Any, states: Mapping[str, RuleState],
-                   repropose: Callable[[Any, list[Any]], Any]) -> Any:
-    """One :class:`audit.records.SegmentResult` as the team's rule states have it: flags of rules off
-    dropped, severities lowered, replacements of rules that no longer propose withheld. When a flag
-    lost its replacement (or was dropped), ``repropose(segment, flags)`` makes the proposal again
-    from the flags left (it returns the MT itself when nothing is left to propose)."""
-    from dataclasses import replace
-
-    if not states or not result.flags:
-        return result
-    flags = [f for f in (adjust_flag(flag, states.get(flag.rule)) for flag in result.flags) if f is not None]
-    before = [(f.rule, f.start, f.end, f.replacement) for f in result.flags]
-    after = [(f.rule, f.start, f.end, f.replacement) for f in flags]
-    proposal = result.proposal
-    if before != after:
-        proposal = repropose(result.segment, flags) if flags else None
-    return replace(result, flags=tuple(flags), proposal=proposal)

@@ -24,6 +24,7 @@ from .checkers.source import SOURCE_CHECK_IDS
 from .config import DEFAULT_SRC_LANG, GRAMMAR_RULES_ALL, AuditConfig
 from .errors import ConfigError
 from .glossary import Glossary, default_glossary_dir, for_pair, glossary_files, load_glossary
+from .learning import RuleAdjustment, adjust_flags
 from .limits import check_deadline, overlaps
 from .propose import Proposer, Ranker, RewriteGenerator, SourceContext, source_context
 from .records import Document, DocumentResult, Flag, Paragraph, Proposal, Segment, SegmentResult, Summary
@@ -122,6 +123,11 @@ class Auditor:
     @cached_property
     def scorer(self) -> EditScorer:
         return EditScorer(tokenize=_available_tokenizer(tokenizer_for(self.config.tgt_lang)))
+
+    @cached_property
+    def adjustments(self) -> dict[str, RuleAdjustment]:
+        """The team's rule adjustments (:attr:`AuditConfig.rule_adjustments`) by rule id."""
+        return {a.rule: a for a in self.config.rule_adjustments}
 
     @cached_property
     def proposer(self) -> Proposer:
@@ -407,15 +413,20 @@ class Auditor:
         source-adequacy guard while the proposal is made."""
         check_deadline()  # the request's time budget (audit.limits), between sentences
         segment = item.segment
+        adjusted = adjust_flags(flags, self.adjustments)  # lowered / no longer proposing, for this team
+        withheld = any(a.replacement is not None and b.replacement is None for a, b in zip(flags, adjusted,
+                                                                                           strict=True))
+        flags = adjusted
         if item.side is None:
             proposal = self.proposer.propose(segment, flags)
         else:
             with source_context(SourceContext(item.side.sources, item.side.embedder)):
                 proposal = self.proposer.propose(segment, flags)
-        explaining = sorted({f.origin for f in flags if f.origin in EXPLAIN_ONLY})
+        explaining = sorted({f.origin for f in flags if f.origin in EXPLAIN_ONLY} | ({"learnt"} if withheld else set()))
         if proposal is None and explaining:
-            # Source and detector flags explain, they do not rewrite: the MT stands, to be reviewed
-            # (a flagged segment always has a proposal, as in the monolingual audit).
+            # Source and detector flags explain, they do not rewrite, and neither does a rule whose
+            # replacement the team's editors stopped taking: the MT stands, to be reviewed (a flagged
+            # segment always has a proposal, as in the monolingual audit).
             proposal = Proposal(segment.text, tuple(explaining), self.scorer.score(segment.text, segment.text))
         return SegmentResult(segment, tuple(flags), proposal, quality)
 

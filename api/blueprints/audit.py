@@ -18,7 +18,7 @@ from ..extension import services
 from ..routes import json_answer, route_doc
 from ..schemas import error_response
 from ..services.auditors import server_models_config
-from ..services.learnt import LearntStates, adjust_result, applied, team_for, with_disabled
+from ..services.learnt import team_applied
 
 bp = Blueprint("audit", __name__, url_prefix="/v1")
 
@@ -27,15 +27,6 @@ SEED_PARAGRAPH = (
     "It can be seen that Trump has been trying to reshape the U.S. geopolitical strategy after returning "
     "to the White House, and the anti-China alliance is one of the important directions."
 )
-_LEARNT_KEY = "mt_audit.learnt"
-
-
-def _learnt() -> LearntStates:
-    """This worker's cache of the teams' learnt rule states."""
-    learnt: LearntStates = current_app.extensions.setdefault(_LEARNT_KEY, LearntStates())
-    return learnt
-
-
 def _server_models() -> ModelsConfig | None:
     """The server's model layer (app config ``MODELS``/``MODELS_*``), read once per app."""
     extensions = current_app.extensions
@@ -115,11 +106,10 @@ def audit(body: dict[str, Any]) -> Response:
     src = body.get("src_lang", DEFAULT_SRC_LANG)
     options = _with_models(body.get("options", {}))
     # The team's learnt rule states (its editors' decisions; the rules page): off rules are disabled,
-    # lowered rules lose a severity step, rules that stopped proposing keep their flags without one.
-    team = team_for(body.get("project"), current_principal().key_id)
-    states = _learnt().states(services().db, team, learning_thresholds())
-    learnt = applied(team, states)
-    options = with_disabled(options, learnt)
+    # lowered rules lose a severity step, rules that stopped proposing keep their flags without one
+    # (the auditor applies them before proposing: audit.learning.RuleAdjustment).
+    learnt = team_applied(body.get("project"), current_principal().key_id, learning_thresholds())
+    options = learnt.options(options)
     try:
         auditor = services().auditor_for(
             src_lang=None if src == "any" else src,
@@ -134,8 +124,6 @@ def audit(body: dict[str, Any]) -> Response:
     with deadline(limits.time_limit_seconds):
         # With a source, the source-aware checks (audit/source) run too.
         (result,) = auditor.run([Document(body["text"], source or None, "text")])
-    if learnt:
-        result = adjust_result(auditor, result, states)
     out = result.to_dict()
     if learnt:
         out["learnt"] = learnt.to_dict()

@@ -19,11 +19,13 @@ from flask.blueprints import BlueprintSetupState
 from audit.errors import InputError
 
 from ..auth import current_principal
+from ..blueprints.review import learning_thresholds
 from ..errors import ApiError
 from ..extension import services
 from ..routes import empty_answer, json_answer, media_answer, route_doc
 from ..schemas import JOB_STATES, PAGING_PARAMETERS, query_parameter
 from ..services.jobs import DbJobStore, JobService
+from ..services.learnt import team_applied
 from ..validation import multipart_upload
 
 bp = Blueprint("jobs", __name__, url_prefix="/v1")
@@ -145,6 +147,10 @@ def create_job() -> tuple[Response, int, dict[str, str]]:
     if "grammar" not in options:
         options["grammar"] = ext.grammar_default
     options["workers"] = ext.jobs.workers
+    # The team's learnt rule states, fixed at submission (as for POST /v1/audit): the key's team.
+    learnt = team_applied(None, current_principal().key_id, learning_thresholds())
+    if learnt:
+        options = {**learnt.options(options), "learnt": learnt.to_dict()}
     filename = Path((upload.filename or "").replace("\\", "/")).name
     try:
         job = _store().create(filename or "upload", cast(BinaryIO, upload.stream), options,

@@ -1,29 +1,27 @@
 """The team's learnt rule states (:mod:`audit.learning`) applied to its new audits (``POST /v1/audit``).
 
 A team is ``project:NAME`` when the request names a project, else ``key:ID`` (the submitting API key),
-as for stored documents (:func:`api.storage.reviews.team_of`). Rules learnt *off* go to the auditor as
-disabled rules (they never reach dedupe or the proposal); *lowered* rules lose one severity step;
-rules that stopped proposing keep their flags without a replacement, and the sentence's proposal is
-made again from the flags left. The states are computed from the team's decisions once per change
-(a two-aggregate fingerprint per request), per worker.
+as for stored documents (:func:`api.storage.reviews.team_of`). :meth:`audit.learning.Applied.options`
+turns them into the audit's options: rules learnt *off* are disabled rules (they never reach dedupe or
+the proposal); *lowered* rules and rules that stopped proposing are ``rule_adjustments``, which the
+auditor applies to the flags before the proposal is made (:mod:`audit.pipeline`). Used by
+``POST /v1/audit`` and by batch jobs (fixed at submission). The states are computed from the team's
+decisions once per change (a two-aggregate fingerprint per request), per worker.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import replace
-from typing import Any
 
-from audit.learning import Applied, RuleState, Thresholds, adjust_segment, applied
-from audit.pipeline import Auditor
-from audit.records import DocumentResult, Proposal, Segment
+from audit.learning import Applied, RuleState, Thresholds, applied
 
 from ..storage.db import Database
 from ..storage.learning import team_fingerprint, team_rule_states
 
 #: Teams whose states one worker keeps.
 CACHE_TEAMS = 256
+_EXTENSION_KEY = "mt_audit.learnt"
 
 
 def team_for(project: str | None, key_id: int | None) -> str:
@@ -62,28 +60,16 @@ class LearntStates:
         return states
 
 
-def with_disabled(options: dict[str, Any], learnt: Applied) -> dict[str, Any]:
-    """The request's options with the rules learnt off added to ``disabled_rules``."""
-    if not learnt.off:
-        return options
-    return {**options, "disabled_rules": list(dict.fromkeys([*(options.get("disabled_rules") or ()), *learnt.off]))}
+def team_applied(project: str | None, key_id: int | None, thresholds: Thresholds) -> Applied:
+    """What the team of a new audit or job (``project``, else the key) learnt, from this app's cache
+    of the teams' states (``current_app.extensions``, one per worker)."""
+    from flask import current_app
+
+    from ..extension import services
+
+    cache: LearntStates = current_app.extensions.setdefault(_EXTENSION_KEY, LearntStates())
+    team = team_for(project, key_id)
+    return applied(team, cache.states(services().db, team, thresholds))
 
 
-def adjust_result(auditor: Auditor, result: DocumentResult, states: dict[str, RuleState]) -> DocumentResult:
-    """Lowered severities and withheld proposals on an audit's segments; the summary recounted."""
-
-    def repropose(segment: Segment, flags: list[Any]) -> Proposal:
-        proposal = auditor.proposer.propose(segment, flags)
-        if proposal is None:  # nothing left to propose: the MT stands, to be reviewed
-            proposal = Proposal(segment.text, ("learnt",), auditor.scorer.score(segment.text, segment.text))
-        return proposal
-
-    segments = [adjust_segment(s, states, repropose) for s in result.segments]
-    summary = auditor.new_summary()
-    summary.alignment = result.summary.alignment
-    for segment in segments:
-        summary.add(segment, auditor.config.weights)
-    return replace(result, segments=segments, summary=summary)
-
-
-__all__ = ["Applied", "LearntStates", "adjust_result", "applied", "team_for", "with_disabled"]
+__all__ = ["Applied", "LearntStates", "applied", "team_applied", "team_for"]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import AuditConfig, ModelsConfig
 from ..errors import AuditError
+from ..learning import RuleAdjustment
 from ..records import Document, DocumentResult, SegmentResult, Totals
 from .readers import BatchDocument, BatchSegment
 
@@ -40,6 +41,7 @@ def config_from_dict(data: dict[str, Any]) -> AuditConfig:
             data[key] = tuple(data[key])
     if data.get("models") is not None:
         data["models"] = ModelsConfig(**data["models"])
+    data["rule_adjustments"] = tuple(RuleAdjustment.of(a) for a in data.get("rule_adjustments") or ())
     return AuditConfig(**data)
 
 
