@@ -182,3 +182,18 @@ def test_batch_writes_each_translators_file_back(tmp_path: Path) -> None:
                                                                           for r in qa]
     assert (out / "qa" / "xliff" / "speech.xlf.qa.xlsx").stat().st_size > 0
     assert list(csv.reader(io.StringIO((out / "qa" / "mem.tmx.qa.csv").read_text("utf-8-sig"))))[1:] == []
+
+
+def test_the_xlsx_report_has_a_summary_sheet_of_the_flags() -> None:
+    issues = (Issue(0, 3, "abc", "rule.x", "Style/Awkward", "minor", "m"),
+              Issue(4, 6, "de", "rule.y", "Accuracy/Mistranslation", "major", "m"),
+              Issue(7, 9, "fg", "rule.x", "Style/Awkward", "minor", "m"))
+    report = rows("f.po", [UnitAudit(0, "1", "src", "abc de fg", issues[:2], None),
+                           UnitAudit(1, "2", "src", "abc de fg", issues[2:], None)])
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(report)))
+    assert book.sheetnames[1] == "Summary"
+    table = [tuple(r) for r in book["Summary"].iter_rows(min_row=2, values_only=True)]
+    assert table == [("Severity", "major", 1), ("Severity", "minor", 2),
+                     ("Category", "Style/Awkward", 2), ("Category", "Accuracy/Mistranslation", 1),
+                     ("Rule", "rule.x", 2), ("Rule", "rule.y", 1), ("Total", "flags", 3)]
+    assert len(list(book.active.iter_rows(min_row=2))) == 3  # the flags' sheet is unchanged

@@ -4,13 +4,15 @@ Columns: file, unit id, source, target, span, start, end, category, severity, IT
 message, suggestion, proposal. The CSV is UTF-8 with a byte-order mark (so spreadsheet programs
 read it as UTF-8); a cell that a spreadsheet would run as a formula (starting ``=``, ``+``, ``-``,
 ``@``) gets a leading apostrophe there. The XLSX (openpyxl) stores every cell as a string, with a
-bold frozen header row, filters and wrapped text.
+bold frozen header row, filters and wrapped text, and adds a ``Summary`` sheet: the flags counted by
+severity, by category and by rule (:func:`summary_rows`), as a reviewer's first look.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,25 @@ def rows(name: str, units: Iterable[UnitAudit]) -> list[dict[str, Any]]:
                 "severity": issue.severity, "its_type": its_type(issue.category, issue.rule), "rule": issue.rule,
                 "message": issue.message, "suggestion": issue.suggestion or "", "proposal": unit.proposal or "",
             })
+    return out
+
+
+SUMMARY_GROUPS = (("severity", "Severity"), ("category", "Category"), ("rule", "Rule"))
+SEVERITY_ORDER = ("critical", "major", "minor")
+
+
+def summary_rows(report_rows: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
+    """(group, value, flags): the flags counted by severity (critical first), then by category and by
+    rule (most first, then by name), then the total."""
+    out: list[tuple[str, str, int]] = []
+    for key, heading in SUMMARY_GROUPS:
+        counts = Counter(str(row[key]) for row in report_rows)
+        if key == "severity":
+            order = sorted(counts, key=lambda v: (SEVERITY_ORDER.index(v) if v in SEVERITY_ORDER else 9, v))
+        else:
+            order = sorted(counts, key=lambda v: (-counts[v], v))
+        out.extend((heading, value, counts[value]) for value in order)
+    out.append(("Total", "flags", len(report_rows)))
     return out
 
 
@@ -84,6 +105,16 @@ def xlsx_bytes(report_rows: list[dict[str, Any]], title: str = "QA") -> bytes:
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(1, len(report_rows) + 1)}"
+    totals = book.create_sheet("Summary")
+    totals.append(("Group", "Value", "Flags"))
+    for cell in totals[1]:
+        cell.font = Font(bold=True)
+    for group, value, count in summary_rows(report_rows):
+        totals.append((group, ILLEGAL_CHARACTERS_RE.sub("\ufffd", value), count))
+        totals.cell(row=totals.max_row, column=2).data_type = "s"
+    for column, width in ((1, 12), (2, 40), (3, 8)):
+        totals.column_dimensions[get_column_letter(column)].width = width
+    totals.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
