@@ -190,7 +190,11 @@ def test_xliff12_flags_are_its_markup_on_their_spans_and_nothing_else_changes() 
     ns = {"x": "urn:oasis:names:tc:xliff:document:1.2"}
     alt = root.findall(".//x:trans-unit[@id='2']/x:alt-trans", ns)
     assert len(alt) == 1 and alt[0].get("origin") == "mt-audit"
-    assert alt[0].findtext("x:target", namespaces=ns) == "This is bold 'text' and it is fine."
+    proposed = alt[0].find("x:target", ns)
+    assert "".join(proposed.itertext()) == "This is bold 'text' and it is fine."
+    # the target's inline codes are kept in the proposal: the edit lies in the text after them
+    assert [(etree.QName(e).localname, e.get("id")) for e in proposed] == [("g", "1"), ("x", "2")]
+    assert proposed[0].text == "bold 'text'"
     # the CAT tool still reads the same translations
     again = load(out, "doc.xlf", "xliff")
     assert [s.mt for _, s in again.segments] == [s.mt for _, s in loaded.segments]
@@ -211,6 +215,28 @@ def test_xliff12_span_crossing_an_inline_element_is_widened_and_quoted() -> None
     # a span inside native code (<ph>) moves outside it, around the whole code
     assert etree.QName(in_code[0]).localname == "ph"
     assert in_code.get(f"{ITS}locQualityIssueType") == "typographical"
+
+
+def test_xliff12_proposal_keeps_inline_codes_unless_an_edit_touches_one() -> None:
+    data = XLIFF12.encode()
+    ns = {"x": "urn:oasis:names:tc:xliff:document:1.2"}
+
+    def proposed(unit: str, proposal: str) -> etree._Element:
+        loaded, units = audited(data, "doc.xlf", "xliff", {}, {f"doc.txt:{unit}": proposal})
+        out = annotate(loaded, units)
+        assert strip_xliff(out) == data
+        return etree.fromstring(out).find(f".//x:trans-unit[@id='{unit}']/x:alt-trans/x:target", ns)
+
+    # an edit inside <g>'s text and one after <x/>: both codes kept, with the edited words in place
+    inside = proposed("2", "This is bold 'words' and it can be seen that it is good.")
+    assert "".join(inside.itertext()) == "This is bold 'words' and it can be seen that it is good."
+    assert [etree.QName(e).localname for e in inside] == ["g", "x"] and inside[0].text == "bold 'words'"
+    # an edit that rewrites native code (<ph>) cannot keep it: the proposal is plain text
+    code = proposed("3", "Go <br> now.")
+    assert code.text == "Go <br> now." and len(code) == 0
+    # deleting words across a code's end tag touches the code: plain text, still the right words
+    dropped = proposed("2", "This is and it can be seen that it is fine.")
+    assert dropped.text == "This is and it can be seen that it is fine." and len(dropped) == 0
 
 
 def test_xliff12_overlapping_and_identical_spans_nest() -> None:

@@ -7,7 +7,9 @@ Each flag marks its span of the target:
   so a span that crosses an inline element (``<g>``) or partly overlaps another flag's span is
   widened to the smallest span that nests (its comment then quotes the flagged words), and a span
   inside native code (``<ph>``, ``<bpt>``...) moves outside it. The proposal follows the target as
-  ``<alt-trans origin="mt-audit" alttranstype="proposal"><target>...</target></alt-trans>``.
+  ``<alt-trans origin="mt-audit" alttranstype="proposal"><target>...</target></alt-trans>``, with the
+  target's inline codes (``<g>``, ``<x/>``, ``<ph>``...) kept where its edits lie in the text between
+  them (else as plain text).
 * XLIFF 2.x: ``<mrk id=... type="its:generic" its:...>`` (the XLIFF 2.1 ITS module), or, for a
   span that cannot nest, ``<sm id=... type="its:generic" its:.../>...<em startRef=.../>`` at its
   exact ends. The proposal is a unit ``<note category="mt-audit" appliesTo="target">``.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from ..errors import InputError
 from .its import ITS_NS, ITS_VERSION, its_attributes
@@ -137,12 +140,44 @@ def _mark_2(writer: _Writer, target: Element, unit: Element, ranged: list[tuple[
     _open_close(writer, tags)
 
 
+def _proposal_content(writer: _Writer, target: Element, audit: UnitAudit, proposal: str) -> str:
+    """The proposal as target content with the target's inline codes kept: its markup, with each
+    edit from the target's text to the proposal (a character diff) spliced into the text between
+    codes. When an edit would touch a code (or the target reads differently from the file), the
+    proposal is plain text."""
+    plain = escape_text(proposal)
+    if not target.children:
+        return plain
+    text, chars = element_text(writer.text, target)
+    if text != audit.target:
+        text, chars = normalize_space(text, chars)
+        if text != audit.target:
+            return plain
+    content = (target.tag_end, target.close_start)
+    edits: list[tuple[int, int, str]] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, text, proposal, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        span = locate(chars, content, i1, i2, CODE_ELEMENTS_12)
+        inside = i1 < i2 and (span.start, span.end) != (chars[i1].start, chars[i2 - 1].end)
+        if inside or "<" in writer.text[span.start:span.end] or any(e.local in CODE_ELEMENTS_12
+                                                                    for e in span.start_path):
+            return plain
+        edits.append((span.start, span.end, escape_text(proposal[j1:j2])))
+    pieces, last = [], content[0]
+    for start, end, replacement in edits:
+        pieces += [writer.text[last:start], replacement]
+        last = end
+    pieces.append(writer.text[last:content[1]])
+    return "".join(pieces)
+
+
 def _alt_trans(writer: _Writer, target: Element, audit: UnitAudit) -> None:
     if audit.proposal is None:
         return
     space = leading_space(writer.text, target.start)
     alt, tgt = writer.qname(target, "alt-trans"), writer.qname(target, "target")
-    proposal = f"<{tgt}>{escape_text(audit.proposal)}</{tgt}>"
+    proposal = f"<{tgt}>{_proposal_content(writer, target, audit, audit.proposal)}</{tgt}>"
     writer.insertions.append(Insertion(target.end, POINT, (len(writer.insertions),),
                                        f'{space}<{alt} origin="{ORIGIN}" alttranstype="proposal">{proposal}</{alt}>'))
 
