@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("pyarrow")
 
-from audit.batch.jobs import JobRunner, JobStore
+from audit.batch.jobs import FINISHED, BaseJobStore, JobRunner, JobStore
 from audit.batch.samples import sample_files, write_zip
 from audit.errors import InputError
 
@@ -61,6 +61,7 @@ def test_bad_uploads_and_ids(tmp_path: Path) -> None:
         store.create("notes.txt", io.BytesIO(b"x"))
     with pytest.raises(InputError):
         store.create("big.zip", io.BytesIO(b"x" * 5000))
+    assert list((tmp_path / "jobs").iterdir()) == []  # nothing of a refused upload stays
     with pytest.raises(KeyError):
         store.get("../etc")
     with pytest.raises(KeyError):
@@ -128,3 +129,81 @@ def test_the_runner_removes_a_job_deleted_while_it_runs(tmp_path: Path) -> None:
     runner._process(job_id)
     assert not (tmp_path / "jobs" / job_id).exists()
     assert runner.current is None
+
+
+class MemoryJobStore(BaseJobStore):
+    """Job state in a dict: the runner needs nothing but the :class:`BaseJobStore` interface."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.jobs: dict[str, dict] = {}
+
+    def create(self, filename, stream, options=None, owner=None):
+        job_id, _size = self.store_upload(filename, stream)
+        self.jobs[job_id] = {"id": job_id, "state": "queued", "filename": filename, "options": options or {},
+                             "created": time.time(), "started": None, "finished": None, "error": None,
+                             "summary": None, "owner": owner, "documents_done": 0}
+        return self.get(job_id)
+
+    def get(self, job_id):
+        job = self.jobs[job_id]
+        if job["state"] == "cancelled":
+            raise KeyError(job_id)
+        return {**job, "progress": {"documents_done": job["documents_done"]}}
+
+    def exists(self, job_id):
+        return self.jobs.get(job_id, {}).get("state", "cancelled") != "cancelled"
+
+    def update(self, job_id, **changes):
+        self.get(job_id)
+        self.jobs[job_id].update(changes)
+
+    def unfinished(self):
+        return [j for j, job in self.jobs.items() if job["state"] in ("queued", "running")]
+
+    def all_jobs(self):
+        return [self.get(j) for j in self.jobs if self.exists(j)]
+
+    def cancel_requested(self, job_id):
+        return not self.exists(job_id)
+
+    def cancel(self, job_id):
+        running = self.get(job_id)["state"] == "running"
+        self.jobs[job_id]["state"] = "cancelled"
+        if not running:
+            self.remove(job_id)
+        return not running
+
+    def remove(self, job_id):
+        self.jobs.pop(job_id, None)
+        self.remove_folder(job_id)
+
+    def prune(self, max_age_seconds, now=None, running_here=None):
+        return []
+
+
+def test_the_runner_needs_only_the_store_interface(tmp_path: Path) -> None:
+    store = MemoryJobStore(tmp_path / "jobs")
+    data = write_zip(tmp_path / "a.zip").read_bytes()
+    done, failing, deleted = (store.create(f"{n}.zip", io.BytesIO(data), {"grammar": False})["id"] for n in "abc")
+    progress: list[int] = []
+
+    def run(s: BaseJobStore, jid: str) -> dict:
+        assert s.get(jid)["state"] == "running"
+        if jid == failing:
+            raise ValueError("broken archive")
+        if jid == deleted:
+            assert s.cancel(jid) is False
+        s.record_progress(jid, 1)
+        progress.append(s.get(jid)["progress"]["documents_done"] if s.exists(jid) else -1)
+        return {"segments": 1, "other": "dropped"}
+
+    runner = JobRunner(store, run=run)
+    assert list(runner.queue.queue) == [done, failing, deleted]
+    for job_id in (done, failing, deleted):
+        runner._process(job_id)
+    assert store.get(done)["state"] in FINISHED and store.get(done)["summary"] == {"segments": 1}
+    assert store.get(failing)["state"] == "failed" and store.get(failing)["error"] == "broken archive"
+    assert deleted not in store.jobs and not (tmp_path / "jobs" / deleted).exists()
+    assert progress == [1, -1]
+    assert sorted(p.name for p in (tmp_path / "jobs" / done).iterdir()) == ["input"]  # no state file

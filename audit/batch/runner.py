@@ -53,6 +53,8 @@ class BatchOptions:
     annotate: bool = True
     #: Asked before each document is handed out; True stops the run (:class:`BatchCancelled`).
     should_stop: Callable[[], bool] | None = None
+    #: Told the number of documents done so far (resumed or audited) after each one (a job's progress).
+    on_progress: Callable[[int], None] | None = None
 
 
 class BatchCancelled(Exception):
@@ -162,6 +164,8 @@ def run_batch(options: BatchOptions, log: Callable[[str], None] | None = None) -
             if (parts / f"{doc.key}.jsonl").exists():
                 counts["resumed"] += 1
                 progress.document(len(doc.segments), doc.last, resumed=True)
+                if options.on_progress is not None:
+                    options.on_progress(counts["processed"] + counts["resumed"])
                 continue
             yield doc
         while skipped_before < len(stats.skipped):
@@ -178,6 +182,8 @@ def run_batch(options: BatchOptions, log: Callable[[str], None] | None = None) -
         write_part(parts, result)
         counts["processed"] += 1
         progress.document(len(doc.segments), doc.last)
+        if options.on_progress is not None:
+            options.on_progress(counts["processed"] + counts["resumed"])
 
     try:
         if options.scheduler:
