@@ -65,7 +65,7 @@ DEFAULTS: dict[str, Any] = {
     "JSON_SORT_KEYS": False,
     # Batch jobs (POST /v1/jobs): their folder (None = <instance>/jobs); whether this process may run
     # them (one process per folder does, guarded by <jobs>/runner.lock: under mt-audit serve the runner
-    # starts with the worker and resumes unfinished jobs, else on the first /v1/jobs request; CLI
+    # starts with the worker and resumes unfinished jobs, else on the first POST /v1/jobs; CLI
     # commands never start it); worker processes per job (0 = the local cores); seconds between rescans.
     "JOBS_DIR": None,
     "JOBS_RUNNER": True,

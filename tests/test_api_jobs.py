@@ -110,6 +110,8 @@ def test_submit_poll_report_and_results_then_a_restart_resumes(tmp_path: Path) -
         }
         assert response.headers["Location"] == f"/v1/jobs/{job_id}"
         assert body["options"]["grammar"] is False
+        folder = first.extensions["mt_audit"].jobs.store.job_dir(job_id)
+        assert sorted(p.name for p in folder.iterdir()) == ["input"]  # artefacts only: no job.json
         not_ready = client.get(f"/v1/jobs/{job_id}/report", headers=bearer(token))
         assert not_ready.status_code == 409
         assert not_ready.get_json()["error"]["code"] == "not_ready"
@@ -146,6 +148,8 @@ def test_submit_poll_report_and_results_then_a_restart_resumes(tmp_path: Path) -
         with zipfile.ZipFile(io.BytesIO(results.data)) as zf:
             assert "summary.json" in zf.namelist()
             assert json.loads(zf.read("summary.json"))["segments"] == 3
+        assert sorted(p.name for p in folder.iterdir()) == ["input", "out", "results.zip"]
+        assert not list(folder.rglob("job.json"))
 
         # A job submitted to the running app is run by it too.
         again = _submit(client, token, data, name="again.zip")
@@ -208,18 +212,31 @@ def test_unknown_ids_bad_uploads_and_roles(stopped: Flask, client: FlaskClient, 
     assert client.get(f"/v1/jobs/{job_id}", headers=headers).get_json()["error"] == "boom"
 
 
-def test_the_runner_starts_lazily_on_the_first_job_request(tmp_path: Path) -> None:
+def test_the_runner_starts_on_the_first_job_submission_never_on_a_read(tmp_path: Path) -> None:
     from api.auth import create_key
 
     app = _app(tmp_path, runner=True)
     try:
-        _key, token = create_key(app.extensions["mt_audit"].db, "t", "translator")
+        ext = app.extensions["mt_audit"]
+        _key, token = create_key(ext.db, "t", "translator")
         client = app.test_client()
-        assert app.extensions["mt_audit"].jobs.runner is None
-        response = _submit(client, token, _archive(tmp_path / "docs.zip"))
+        data = _archive(tmp_path / "docs.zip")
+        # A job another worker stored (its row and upload), and every read of it: no runner starts here.
+        other = ext.jobs.store.create("other.zip", io.BytesIO(data), {"grammar": False, "workers": 1},
+                                      owner=_key.id)["id"]
+        for path in ("/v1/jobs", f"/v1/jobs/{other}", f"/v1/jobs/{other}/report", f"/v1/jobs/{other}/results",
+                     "/v1/jobs/0123456789abcdef"):
+            assert client.get(path, headers=bearer(token)).status_code in (200, 404, 409), path
+        assert ext.jobs.runner is None
+        assert client.get(f"/v1/jobs/{other}", headers=bearer(token)).get_json()["state"] == "queued"
+        # A submission starts it; it runs both, first in, first out.
+        response = _submit(client, token, data)
         assert response.status_code == 202
-        assert app.extensions["mt_audit"].jobs.runner is not None
-        assert _wait(client, token, response.get_json()["id"])["state"] == "done"
+        assert ext.jobs.runner is not None
+        mine = _wait(client, token, response.get_json()["id"])
+        assert mine["state"] == "done"
+        first = client.get(f"/v1/jobs/{other}", headers=bearer(token)).get_json()
+        assert first["state"] == "done" and first["finished_at"] <= mine["started_at"]
     finally:
         _close(app)
 
@@ -357,24 +374,113 @@ def test_prune_removes_old_finished_jobs_by_cli_and_by_the_runner(
     assert bad.exit_code == 2 and "--days" in bad.output
 
 
-def test_jobs_from_before_the_table_are_indexed_and_admin_only(tmp_path: Path) -> None:
+def test_job_folders_of_older_versions_are_imported_once_at_start(tmp_path: Path) -> None:
+    from sqlalchemy import delete
+
     from api.auth import create_key
+    from api.storage.models import JobRecord
     from audit.batch.jobs import JobStore
 
-    # A job folder written by an older server (no row, no owner in job.json).
-    legacy = JobStore(tmp_path / "instance" / "jobs").create("old.zip", io.BytesIO(_archive(tmp_path / "o.zip")))
-    app = _app(tmp_path, runner=False)
+    data = _archive(tmp_path / "o.zip")
+    first = _app(tmp_path, runner=False)
     try:
-        ext = app.extensions["mt_audit"]
-        _k, translator = create_key(ext.db, "t", "translator")
+        ext = first.extensions["mt_audit"]
+        owner, translator = create_key(ext.db, "t", "translator")
         _k, admin = create_key(ext.db, "a", "admin")
-        client = app.test_client()
-        assert _ids(client, admin) == [legacy["id"]]  # the first listing indexes the folder
-        assert _ids(client, translator) == []
-        assert client.get(f"/v1/jobs/{legacy['id']}", headers=bearer(translator)).status_code == 404
-        assert client.get(f"/v1/jobs/{legacy['id']}", headers=bearer(admin)).get_json()["owner_key_id"] is None
+        # A job of the version that kept job.json and a row in step: the row stays what counts.
+        both = ext.jobs.store.create("both.zip", io.BytesIO(data), owner=owner.id)["id"]
     finally:
-        _close(app)
+        _close(first)
+    root = tmp_path / "instance" / "jobs"
+    (root / both / "job.json").write_text(json.dumps({"id": both, "state": "failed", "owner": None}), "utf-8")
+    # Folders written by older servers: state in job.json only, no row.
+    legacy = JobStore(root)
+    owned = legacy.create("owned.zip", io.BytesIO(data), {"grammar": False}, owner=owner.id)["id"]
+    anonymous = legacy.create("old.zip", io.BytesIO(data))["id"]
+    legacy.update(anonymous, state="done", summary={"segments": 3}, started=time.time(), finished=time.time() + 1)
+    interrupted = legacy.create("cut.zip", io.BytesIO(data), owner=owner.id)["id"]
+    legacy.update(interrupted, state="running", started=time.time())
+    deleted = legacy.create("gone.zip", io.BytesIO(data), owner=owner.id)["id"]
+    legacy.update(deleted, state="running")
+    assert legacy.cancel(deleted) is False  # deleted while it ran: only the marker was left
+
+    second = _app(tmp_path, runner=False)  # binding the store imports them
+    try:
+        ext = second.extensions["mt_audit"]
+        store = ext.jobs.store
+        assert not list(root.rglob("job.json"))  # the rows hold the state now
+        assert not (root / deleted).exists()
+        client = second.test_client()
+        assert set(_ids(client, admin)) == {both, owned, anonymous, interrupted}
+        assert set(_ids(client, translator)) == {both, owned, interrupted}
+        assert client.get(f"/v1/jobs/{anonymous}", headers=bearer(translator)).status_code == 404
+        job = client.get(f"/v1/jobs/{anonymous}", headers=bearer(admin)).get_json()
+        assert job["owner_key_id"] is None and job["state"] == "done" and job["summary"] == {"segments": 3}
+        assert job["created_at"] <= job["started_at"] <= job["finished_at"]
+        assert client.get(f"/v1/jobs/{both}", headers=bearer(translator)).get_json()["state"] == "queued"
+        assert client.get(f"/v1/jobs/{owned}", headers=bearer(translator)).get_json()["options"] == {"grammar": False}
+        assert store.unfinished() == [both, owned, interrupted]  # the interrupted one resumes
+        with ext.db.session() as session:  # the row goes; the folder (no job.json now) is not imported again
+            session.execute(delete(JobRecord).where(JobRecord.id == anonymous))
+    finally:
+        _close(second)
+    third = _app(tmp_path, runner=False)
+    try:
+        assert not third.extensions["mt_audit"].jobs.store.exists(anonymous)
+        assert (root / anonymous).is_dir()  # a folder without a row: pruned once older than the retention
+        assert third.extensions["mt_audit"].jobs.prune(now=time.time() + 31 * 86400) == [anonymous]
+    finally:
+        _close(third)
+
+
+def test_job_state_lives_in_the_database_only(
+    stopped: Flask, client: FlaskClient, translator_key: str, tmp_path: Path
+) -> None:
+    from sqlalchemy import update
+
+    from api.storage.models import JobRecord
+
+    ext = stopped.extensions["mt_audit"]
+    job_id = _submit(client, translator_key, _archive(tmp_path / "docs.zip")).get_json()["id"]
+    folder = ext.jobs.store.job_dir(job_id)
+    assert [p.relative_to(folder).as_posix() for p in sorted(folder.rglob("*"))] == ["input", "input/archive.zip"]
+    before = client.get(f"/v1/jobs/{job_id}", headers=bearer(translator_key)).get_json()
+    # A stray job.json (another owner, another state) and its removal change nothing.
+    (folder / "job.json").write_text(json.dumps({"id": job_id, "state": "done", "owner": None}), "utf-8")
+    assert client.get(f"/v1/jobs/{job_id}", headers=bearer(translator_key)).get_json() == before
+    (folder / "job.json").unlink()
+    assert client.get(f"/v1/jobs/{job_id}", headers=bearer(translator_key)).get_json() == before
+    # The row is the state: a change there is what every reader sees.
+    with ext.db.session() as session:
+        session.execute(update(JobRecord).where(JobRecord.id == job_id).values(state="failed", error="boom",
+                                                                              documents_done=4))
+    job = client.get(f"/v1/jobs/{job_id}", headers=bearer(translator_key)).get_json()
+    assert (job["state"], job["error"], job["progress"]) == ("failed", "boom", {"documents_done": 4})
+    assert _ids(client, translator_key, "?state=failed") == [job_id]
+    assert not list(ext.jobs.root.rglob("job.json"))
+
+
+def test_deleting_a_running_job_marks_its_row_and_nothing_brings_it_back(stopped: Flask, tmp_path: Path) -> None:
+    store = stopped.extensions["mt_audit"].jobs.store
+    data = _archive(tmp_path / "docs.zip")
+    job_id = store.create("a.zip", io.BytesIO(data))["id"]
+    store.update(job_id, state="running", started=time.time())
+    assert store.cancel(job_id) is False  # running: the runner stops it and removes it
+    assert store.cancel_requested(job_id) and not store.exists(job_id)
+    with pytest.raises(KeyError):
+        store.get(job_id)
+    with pytest.raises(KeyError):  # the run ending meanwhile does not make it done again
+        store.update(job_id, state="done", finished=time.time())
+    with pytest.raises(KeyError):
+        store.cancel(job_id)
+    assert job_id not in store.unfinished() and store.all_jobs() == []
+    assert store.folder(job_id).is_dir()
+    # Its runner gone (a restart), a prune removes it; a job this process runs is never pruned.
+    assert store.prune(86400, running_here={job_id}) == []
+    assert store.prune(86400) == [job_id]
+    assert not store.folder(job_id).exists() and store.cancel_requested(job_id)
+    with pytest.raises(TypeError):
+        store.update(store.create("b.zip", io.BytesIO(data))["id"], colour="red")
 
 
 def test_the_jobs_migration_matches_the_model(app: Flask) -> None:

@@ -1,14 +1,14 @@
 """``/v1/jobs``: batch scoring of an uploaded archive (.zip or .tar.gz), run in the background.
 
-The job store is :mod:`audit.batch.jobs` on disk (``<instance>/jobs``), indexed in the database
-(``batch_jobs``: owner key, state, times); one process runs the jobs (see
-:mod:`api.services.jobs`). Translators and above may submit jobs, and list, read and delete their
-own; another key's job answers 404 as if it did not exist. Admin keys see and delete every job.
+A job's state is its row in the database (``batch_jobs``: owner key, state, progress, times); its
+upload and outputs are files under ``<instance>/jobs``; one process runs the jobs, started at
+service start or by a ``POST``, never by a read (see :mod:`api.services.jobs`). Translators and
+above may submit jobs, and list, read and delete their own; another key's job answers 404 as if it
+did not exist. Admin keys see and delete every job.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -83,23 +83,16 @@ def _owner_filter() -> int | None:
 
 
 def _load(job_id: str) -> dict[str, Any]:
-    jobs = services().jobs
-    if jobs.runner is None and services().jobs_runner_enabled:
-        services().start_jobs_runner()  # lazily; or the process that ran jobs has gone
+    """The job from its row (a read never starts the runner); 404 when unknown or another key's."""
     missing = ApiError(404, "not_found", f"no job with id {job_id!r}")
-    if not (job_id.isascii() and job_id.isalnum() and len(job_id) <= 32):
-        raise missing
-    row = _store().record(job_id)
-    owner = _owner_filter()
-    if row is None or (owner is not None and row.owner_key_id != owner):
-        raise missing  # another key's job is not disclosed
     try:
-        job = jobs.store.get(job_id)
-    except (KeyError, ValueError, OSError):
+        job = _store().get(job_id)
+    except KeyError:
         raise missing from None
-    described = JobService.describe(row)
-    return {**described, **job, "created_at": described["created_at"], "started_at": described["started_at"],
-            "finished_at": described["finished_at"], "owner_key_id": row.owner_key_id}
+    owner = _owner_filter()
+    if owner is not None and job["owner_key_id"] != owner:
+        raise missing  # another key's job is not disclosed
+    return job
 
 
 def _not_ready(job: dict[str, Any]) -> ApiError:
@@ -186,15 +179,8 @@ def list_jobs(query: dict[str, Any]) -> Response:
     MT_AUDIT_JOBS_RETENTION_DAYS (default 30).
     """
     page, per_page, state = query["page"], query["per_page"], query["state"]
-    store = _store()
-    total, rows = store.page(_owner_filter(), page, per_page, state)
-    jobs = []
-    for row in rows:
-        body = JobService.describe(row)
-        if row.state in ("queued", "running"):  # live progress from the checkpoints
-            with contextlib.suppress(KeyError, ValueError, OSError):
-                body["progress"] = store.get(row.id)["progress"]
-        jobs.append(_job_body(body))
+    total, rows = _store().page(_owner_filter(), page, per_page, state)
+    jobs = [_job_body(JobService.describe(row)) for row in rows]
     return jsonify(
         {
             "page": page,
@@ -226,10 +212,9 @@ def delete_job(job_id: str) -> tuple[str, int]:
     """
     _load(job_id)
     try:
-        services().jobs.store.cancel(job_id)
+        _store().cancel(job_id)
     except KeyError:
         raise ApiError(404, "not_found", f"no job with id {job_id!r}") from None
-    _store().forget(job_id)
     return "", 204
 
 

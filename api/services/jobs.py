@@ -1,27 +1,32 @@
-"""The batch job service of the API: the on-disk :class:`audit.batch.jobs.JobStore` under
-``<instance>/jobs`` (``MT_AUDIT_JOBS_DIR``) and at most one runner thread per job folder.
+"""The batch job service of the API: job state in the database, artefacts on disk.
 
-Under gunicorn every worker builds its own app; the runner is guarded by an exclusive
-``fcntl.flock`` on ``<jobs>/runner.lock``, so one process runs jobs while the others only
-store and report them. The runner also rescans the folder for queued jobs when it is idle, so
-jobs submitted to another worker are picked up, and re-queues unfinished ones when it starts
-(they resume from their checkpoints). A process that did not get the lock tries again on each
-job request (the holder may have died). ``mt-audit serve`` starts it in each worker's
-``post_worker_init``; elsewhere (``flask run``, tests) the first ``/v1/jobs`` request does.
+A job's state (state, progress, error, summary, times, owner key, options; a cancel request is the
+state ``cancelled``) is one row of ``batch_jobs``, read and written only by :class:`DbJobStore`.
+The jobs folder (``<instance>/jobs``, ``MT_AUDIT_JOBS_DIR``) holds artefacts only: per job
+``<id>/input/`` (the upload), ``<id>/out/`` (checkpoints and outputs) and ``<id>/results.zip``; no
+``job.json``. Job folders written by older versions (a ``job.json``, maybe no row) are imported
+once, when :meth:`JobService.bind` attaches the database at app start: a row is made from the
+``job.json`` where there is none (with the owner it names, else none: admins only), then the
+``job.json`` goes; a folder that was being deleted goes too.
 
-Once :meth:`JobService.bind` has given it the app's database, the store is a :class:`DbJobStore`:
-every job also has a row in ``batch_jobs`` (owner key, state, times, folder), kept in step with
-``job.json`` on each change; listing, ownership and clean-up read the rows, while the folders stay
-the checkpoint store a restart resumes from. A job found on disk without a row (made before the
-table existed) gets one when first looked up, with the owner its ``job.json`` names (else none:
-admins only). The runner prunes finished jobs older than ``JOBS_RETENTION_DAYS`` every
-``JOBS_PRUNE_SECONDS`` (``mt-audit jobs prune`` does it by hand).
+At most one runner thread per jobs folder: under gunicorn every worker builds its own app, and
+the runner is guarded by an exclusive ``fcntl.flock`` on ``<jobs>/runner.lock``, so one process
+runs jobs while the others only store and report them. The runner rescans the table for queued
+jobs when it is idle, so jobs submitted to another worker are picked up first in, first out, and
+re-queues unfinished ones when it starts (they resume from their checkpoints). It starts only
+at service start or on a job submission, never on a read: ``mt-audit serve`` starts it in each
+worker's ``post_worker_init`` (a worker gunicorn replaces tries again); elsewhere (``flask run``,
+tests) the first ``POST /v1/jobs`` of a process does (``MtAudit.start_jobs_runner``). The runner
+prunes finished jobs older than ``JOBS_RETENTION_DAYS`` every ``JOBS_PRUNE_SECONDS``
+(``mt-audit jobs prune`` does it by hand).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
+import logging
 import os
 import queue
 import threading
@@ -29,19 +34,21 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, cast
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from audit.batch.jobs import FINISHED, JobRunner, JobStore
+from audit.batch.jobs import CANCEL_MARKER, BaseJobStore, JobRunner, valid_job_id
 from audit.errors import InputError
 
 from ..storage.db import Database
-from ..storage.models import JobRecord
+from ..storage.models import ApiKey, JobRecord
 from ..timefmt import iso
 
 DAY = 86400.0
+LEGACY_FILE = "job.json"
+log = logging.getLogger(__name__)
 
 
 def _when(value: float | None) -> datetime | None:
@@ -56,15 +63,34 @@ def _epoch(value: datetime | None) -> float | None:
     return value.timestamp()
 
 
-#: job.json keys mirrored into the row, and how.
-_MIRROR: dict[str, tuple[str, Callable[[Any], Any]]] = {
+#: The job fields :meth:`DbJobStore.update` writes: the column each goes to, and how.
+_COLUMNS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "state": ("state", str),
-    "error": ("error", lambda v: v),
+    "error": ("error", lambda v: None if v is None else str(v)),
     "summary": ("summary", lambda v: v),
     "started": ("started_at", _when),
     "finished": ("finished_at", _when),
     "documents_done": ("documents_done", int),
 }
+
+
+def describe(row: JobRecord) -> dict[str, Any]:
+    """A row as the API shows it (without links)."""
+    return {
+        "id": row.id,
+        "state": row.state,
+        "filename": row.filename,
+        "options": row.options,
+        "created": _epoch(row.created_at),
+        "created_at": iso(row.created_at),
+        "started_at": iso(row.started_at),
+        "finished_at": iso(row.finished_at),
+        "owner_key_id": row.owner_key_id,
+        "upload_bytes": row.upload_bytes,
+        "error": row.error,
+        "summary": row.summary,
+        "progress": {"documents_done": row.documents_done},
+    }
 
 
 def archive_problem(input_dir: Path) -> str | None:
@@ -94,102 +120,100 @@ def archive_problem(input_dir: Path) -> str | None:
     return None
 
 
-class DbJobStore(JobStore):
-    """A :class:`JobStore` that keeps a ``batch_jobs`` row per job in step with its ``job.json``."""
+class DbJobStore(BaseJobStore):
+    """The :class:`BaseJobStore` of the API: each job's state is its ``batch_jobs`` row, nothing else;
+    the folders under ``root`` hold the jobs' artefacts. A cancel request sets the row's state to
+    ``cancelled`` (from then on the job answers as unknown); the runner that runs it (or, when that
+    process has gone, a prune) removes the row and the folder."""
 
     def __init__(self, root: str | Path, db: Database, max_upload_bytes: int = 2 * 1024**3) -> None:
         super().__init__(root, max_upload_bytes=max_upload_bytes)
         self.db = db
-        self._synced = False
 
+    # --- state ----------------------------------------------------------------------------------
     def create(self, filename: str, stream: BinaryIO, options: dict[str, Any] | None = None,
                owner: int | None = None) -> dict[str, Any]:
-        job = super().create(filename, stream, options, owner)
-        problem = archive_problem(self.root / job["id"] / "input")
+        shown = Path(filename.replace("\\", "/")).name or "upload"
+        job_id, size = self.store_upload(filename, stream)
+        problem = archive_problem(self.folder(job_id) / "input")
         if problem is not None:  # refused at upload (422 invalid_archive), not failed later
-            JobStore.remove(self, job["id"])
-            raise InputError(f"{Path(filename).name}: {problem}", file=Path(filename).name)
+            self.remove_folder(job_id)
+            raise InputError(f"{shown}: {problem}", file=shown)
+        row = JobRecord(id=job_id, owner_key_id=owner, state="queued", filename=shown[:255], options=options or {},
+                        directory=str(self.folder(job_id)), upload_bytes=size, documents_done=0,
+                        created_at=datetime.now(UTC))
         try:
             with self.db.session() as session:
-                session.add(self._row(job))
+                session.add(row)
         except SQLAlchemyError:
-            self.remove(job["id"])  # no row, no job: the upload is not kept
+            self.remove_folder(job_id)  # no row, no job: the upload is not kept
             raise
-        return job
+        return self._job(row)
 
-    def _row(self, job: dict[str, Any]) -> JobRecord:
-        return JobRecord(
-            id=job["id"],
-            owner_key_id=job.get("owner"),
-            state=job["state"],
-            filename=str(job.get("filename") or "upload")[:255],
-            options=job.get("options") or {},
-            directory=str(self.root / job["id"]),
-            upload_bytes=int(job.get("upload_bytes") or 0),
-            documents_done=int((job.get("progress") or {}).get("documents_done", 0)),
-            error=job.get("error"),
-            summary=job.get("summary"),
-            created_at=_when(job.get("created") or time.time()),
-            started_at=_when(job.get("started")),
-            finished_at=_when(job.get("finished")),
-        )
-
-    def update(self, job_id: str, **changes: Any) -> None:
-        if isinstance(changes.get("error"), str):  # never show the client this server's paths
-            changes["error"] = changes["error"].replace(f"{self.root / job_id}/", "").replace(str(self.root), "<jobs>")
-        super().update(job_id, **changes)
-        values = {column: convert(changes[key]) for key, (column, convert) in _MIRROR.items() if key in changes}
-        if values:
-            with self.db.session() as session:
-                row = session.get(JobRecord, job_id)
-                if row is not None:
-                    for column, value in values.items():
-                        setattr(row, column, value)
-
-    def remove(self, job_id: str) -> None:
-        super().remove(job_id)
-        self.forget(job_id)
-
-    def forget(self, job_id: str) -> None:
-        """Drop the job's row (its folder is removed by :meth:`cancel` or, if running, by the runner)."""
-        with self.db.session() as session:
-            session.execute(delete(JobRecord).where(JobRecord.id == job_id))
+    @staticmethod
+    def _job(row: JobRecord) -> dict[str, Any]:
+        """The row as a job dict (:class:`BaseJobStore`'s keys and the API's)."""
+        return {**describe(row), "started": _epoch(row.started_at), "finished": _epoch(row.finished_at),
+                "owner": row.owner_key_id}
 
     def record(self, job_id: str) -> JobRecord | None:
-        """The job's row; a job on disk without one (older than the table) gets one now."""
+        """The job's row (None when there is no such job, or it was cancelled)."""
+        if not valid_job_id(job_id):
+            return None
         with self.db.session() as session:
             row = session.get(JobRecord, job_id)
-            if row is not None:
-                return row
-        try:
-            job = self.get(job_id)
-        except (KeyError, OSError, ValueError):
-            return None
-        with contextlib.suppress(SQLAlchemyError), self.db.session() as session:  # another process added it
-            session.add(self._row(job))
-        with self.db.session() as session:
-            return session.get(JobRecord, job_id)
+        return None if row is None or row.state == "cancelled" else row
 
-    def sync(self) -> int:
-        """Give every job folder without a row one (jobs made before the table); returns how many."""
+    def get(self, job_id: str) -> dict[str, Any]:
+        row = self.record(job_id)
+        if row is None:
+            raise KeyError(job_id)
+        return self._job(row)
+
+    def exists(self, job_id: str) -> bool:
+        return self.record(job_id) is not None
+
+    def update(self, job_id: str, **changes: Any) -> None:
+        unknown = sorted(set(changes) - set(_COLUMNS))
+        if unknown:
+            raise TypeError(f"not a job field: {unknown[0]}")
+        if isinstance(changes.get("error"), str):  # never show the client this server's paths
+            changes["error"] = changes["error"].replace(f"{self.root / job_id}/", "").replace(str(self.root), "<jobs>")
+        values = {column: convert(changes[key]) for key, (column, convert) in _COLUMNS.items() if key in changes}
+        if not valid_job_id(job_id):
+            raise KeyError(job_id)
+        live = (JobRecord.id == job_id, JobRecord.state != "cancelled")
         with self.db.session() as session:
-            known = set(session.scalars(select(JobRecord.id)))
-        added = 0
-        for job in self.all_jobs():
-            if job.get("id") not in known and self.record(str(job["id"])) is not None:
-                added += 1
-        return added
+            if values:  # one statement: a job cancelled meanwhile is never changed back
+                result = cast(CursorResult[Any], session.execute(
+                    update(JobRecord).where(*live).values(**values).execution_options(synchronize_session=False)))
+                changed = result.rowcount > 0
+            else:
+                changed = session.scalar(select(JobRecord.id).where(*live)) is not None
+        if not changed:
+            raise KeyError(job_id)
+
+    def record_progress(self, job_id: str, documents_done: int) -> None:
+        with contextlib.suppress(KeyError, SQLAlchemyError):
+            self.update(job_id, documents_done=documents_done)
+
+    def unfinished(self) -> list[str]:
+        query = (select(JobRecord.id).where(JobRecord.state.in_(("queued", "running")))
+                 .order_by(JobRecord.created_at, JobRecord.id))
+        with self.db.session() as session:
+            return list(session.scalars(query))
+
+    def all_jobs(self) -> list[dict[str, Any]]:
+        query = select(JobRecord).where(JobRecord.state != "cancelled").order_by(JobRecord.created_at, JobRecord.id)
+        with self.db.session() as session:
+            rows = list(session.scalars(query))
+        return [self._job(row) for row in rows]
 
     def page(self, owner: int | None, page: int, per_page: int, state: str | None = None
              ) -> tuple[int, list[JobRecord]]:
-        """One page of jobs, newest first: ``owner``'s, or everyone's when ``owner`` is None. The
-        first listing in a process indexes job folders that have no row yet (made before the table)."""
-        if not self._synced:
-            self._synced = True
-            with contextlib.suppress(SQLAlchemyError, OSError):
-                self.sync()
-        query = select(JobRecord)
-        count = select(func.count()).select_from(JobRecord)
+        """One page of jobs, newest first: ``owner``'s, or everyone's when ``owner`` is None."""
+        query = select(JobRecord).where(JobRecord.state != "cancelled")
+        count = select(func.count()).select_from(JobRecord).where(JobRecord.state != "cancelled")
         if owner is not None:
             query = query.where(JobRecord.owner_key_id == owner)
             count = count.where(JobRecord.owner_key_id == owner)
@@ -202,30 +226,136 @@ class DbJobStore(JobStore):
                                         .offset((page - 1) * per_page).limit(per_page)))
         return total, rows
 
+    # --- cancel, remove, prune ------------------------------------------------------------------
+    def cancel_requested(self, job_id: str) -> bool:
+        if not valid_job_id(job_id):
+            return True
+        with self.db.session() as session:
+            state = session.scalar(select(JobRecord.state).where(JobRecord.id == job_id))
+        return state is None or state == "cancelled"
+
+    def _mark_cancelled(self, job_id: str, states: tuple[str, ...]) -> bool:
+        with self.db.session() as session:
+            result = cast(CursorResult[Any], session.execute(
+                update(JobRecord).where(JobRecord.id == job_id, JobRecord.state.in_(states))
+                .values(state="cancelled").execution_options(synchronize_session=False)))
+            return result.rowcount > 0
+
+    def cancel(self, job_id: str) -> bool:
+        if not valid_job_id(job_id):
+            raise KeyError(job_id)
+        # One conditional statement each: the runner may take a queued job, or finish it, meanwhile.
+        for _attempt in range(3):
+            if self._mark_cancelled(job_id, ("queued", "done", "failed")):
+                self.remove(job_id)  # nobody runs it: it goes now
+                return True
+            if self._mark_cancelled(job_id, ("running",)):
+                return False  # the runner stops it before its next document and removes it
+            if not self.exists(job_id):
+                break
+        raise KeyError(job_id)
+
+    def remove(self, job_id: str) -> None:
+        """Drop the job's row, then its folder (a folder left by a failure is pruned later)."""
+        folder = self.folder(job_id)
+        with self.db.session() as session:
+            session.execute(delete(JobRecord).where(JobRecord.id == job_id))
+        if folder.exists():
+            self.remove_folder(job_id)
+
     def prune(self, max_age_seconds: float, now: float | None = None, running_here: set[str] | None = None
               ) -> list[str]:
-        """Folders as :meth:`JobStore.prune` does, then rows: those of removed folders, and finished
-        or cancelled rows older than the retention whose folder is gone."""
-        removed = super().prune(max_age_seconds, now, running_here)
-        cutoff = _when((time.time() if now is None else now) - max_age_seconds)
+        """Rows: done or failed ones that finished before the cutoff, and cancelled ones nobody here
+        runs (their folders too). Folders: those without a row (a crashed upload, a failed removal)
+        whose last change is older than the cutoff."""
+        now = time.time() if now is None else now
+        cutoff = _when(now - max_age_seconds)
+        running_here = running_here or set()
+        ended = func.coalesce(JobRecord.finished_at, JobRecord.created_at)
         with self.db.session() as session:
-            if removed:
-                session.execute(delete(JobRecord).where(JobRecord.id.in_(removed)))
-            stale = session.scalars(
-                select(JobRecord).where(JobRecord.state.in_(FINISHED), JobRecord.created_at < cutoff)
-            )
-            for row in stale:
-                if not Path(row.directory).exists():
-                    removed.append(row.id)
-                    session.delete(row)
+            stale = set(session.scalars(select(JobRecord.id).where(
+                (JobRecord.state.in_(("done", "failed")) & (ended < cutoff)) | (JobRecord.state == "cancelled"))))
+            known = set(session.scalars(select(JobRecord.id)))
+        removed: list[str] = []
+        for job_id in sorted(stale - running_here):
+            self.remove(job_id)
+            removed.append(job_id)
+        for path in self.folders():
+            name = path.name
+            if name in known or name in running_here or (path / LEGACY_FILE).exists():
+                continue  # a job's folder; or an older version's, imported at the next start
+            try:
+                old = path.stat().st_mtime < now - max_age_seconds
+            except OSError:
+                continue
+            if old:
+                self.remove_folder(name)
+                removed.append(name)
         return sorted(set(removed))
+
+    # --- job folders of older versions ------------------------------------------------------------
+    def import_legacy(self) -> int:
+        """Import job folders written by older versions (state in ``<id>/job.json``) once: a row
+        from the ``job.json`` where the job has none (a row made by a version that kept both is
+        kept as it is), then the ``job.json`` goes; a folder marked as deleted goes altogether.
+        Returns how many rows were made."""
+        made = 0
+        for meta in sorted(self.root.glob(f"*/{LEGACY_FILE}")):
+            folder = meta.parent
+            if not valid_job_id(folder.name):
+                continue
+            if (folder / CANCEL_MARKER).exists():  # deleted while it ran under the older version
+                self.remove(folder.name)
+                continue
+            try:
+                job = json.loads(meta.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                log.warning("job folder %s: unreadable %s, not imported", folder.name, LEGACY_FILE)
+                continue
+            if not isinstance(job, dict):
+                continue
+            with contextlib.suppress(IntegrityError):  # another process imported it meanwhile
+                made += self._import_one(folder.name, job)
+            with self.db.session() as session:
+                imported = session.get(JobRecord, folder.name) is not None
+            if imported:  # the row holds the state now
+                meta.unlink(missing_ok=True)
+                (folder / f".{LEGACY_FILE}.tmp").unlink(missing_ok=True)
+        if made:
+            log.info("imported %d job(s) from older job folders in %s", made, self.root)
+        return made
+
+    def _import_one(self, job_id: str, job: dict[str, Any]) -> int:
+        with self.db.session() as session:
+            if session.get(JobRecord, job_id) is not None:
+                return 0
+            owner = job.get("owner")
+            if not isinstance(owner, int) or session.get(ApiKey, owner) is None:
+                owner = None  # not recorded, or its key is gone
+            state = job.get("state")
+            session.add(JobRecord(
+                id=job_id,
+                owner_key_id=owner,
+                state=state if state in ("queued", "running", "done", "failed") else "failed",
+                filename=str(job.get("filename") or "upload")[:255],
+                options=job.get("options") if isinstance(job.get("options"), dict) else {},
+                directory=str(self.folder(job_id)),
+                upload_bytes=int(job.get("upload_bytes") or 0),
+                documents_done=self.documents_done(job_id),
+                error=job.get("error"),
+                summary=job.get("summary"),
+                created_at=_when(job.get("created") or time.time()),
+                started_at=_when(job.get("started")),
+                finished_at=_when(job.get("finished")),
+            ))
+        return 1
 
 
 class PollingJobRunner(JobRunner):
     """A :class:`JobRunner` that also picks up jobs queued by other processes (rescans when idle)
     and, every ``prune_seconds``, runs ``prune`` (the clean-up of old jobs)."""
 
-    def __init__(self, store: JobStore, poll_seconds: float = 2.0, prune: Callable[[], Any] | None = None,
+    def __init__(self, store: BaseJobStore, poll_seconds: float = 2.0, prune: Callable[[], Any] | None = None,
                  prune_seconds: float = 3600.0, **kwargs: Any) -> None:
         super().__init__(store, **kwargs)
         self.poll_seconds = poll_seconds
@@ -253,14 +383,17 @@ class PollingJobRunner(JobRunner):
             if job_id is None:
                 return
             self._maybe_prune()
-            self._drain()
+            try:
+                self._drain()
+            except SQLAlchemyError as exc:  # the database is away: the next round tries again
+                log.warning("batch job runner: %s", exc)
 
     def _drain(self) -> None:
         tried: set[str] = set()
         while True:
             try:
                 pending = [j for j in self.store.unfinished() if j not in tried]
-            except (OSError, ValueError, KeyError):  # a job.json being written; next round
+            except (OSError, ValueError, KeyError):  # next round
                 return
             if not pending:
                 return
@@ -269,28 +402,45 @@ class PollingJobRunner(JobRunner):
 
 
 class JobService:
+    """The jobs of one app: the store (bound to the app's database by :meth:`bind`) and, in at most
+    one process per jobs folder, the runner thread."""
+
     def __init__(self, root: str | Path, max_upload_bytes: int, workers: int = 0, poll_seconds: float = 2.0) -> None:
-        self.store: JobStore = JobStore(root, max_upload_bytes=max_upload_bytes)
+        self.root = Path(root)
+        self.max_upload_bytes = max_upload_bytes
         self.workers = workers
         self.poll_seconds = poll_seconds
         self.retention_days = 30.0
         self.prune_seconds = 3600.0
         self.runner: PollingJobRunner | None = None
+        self._store: DbJobStore | None = None
         self._lock_file: IO[str] | None = None
         self._guard = threading.Lock()
 
     def bind(self, db: Database, retention_days: float = 30.0, prune_seconds: float = 3600.0) -> None:
-        """Index the jobs in ``db`` (a :class:`DbJobStore`); keep finished ones ``retention_days``
-        (0: forever), pruned by the runner every ``prune_seconds``."""
+        """Keep the jobs in ``db`` (a :class:`DbJobStore`) and import job folders of older versions
+        (:meth:`DbJobStore.import_legacy`); keep finished ones ``retention_days`` (0: forever),
+        pruned by the runner every ``prune_seconds``."""
         if retention_days < 0 or prune_seconds <= 0:
             raise ValueError("JOBS_RETENTION_DAYS must be >= 0 and JOBS_PRUNE_SECONDS > 0")
-        self.store = DbJobStore(self.store.root, db, max_upload_bytes=self.store.max_upload_bytes)
+        self._store = DbJobStore(self.root, db, max_upload_bytes=self.max_upload_bytes)
         self.retention_days = retention_days
         self.prune_seconds = prune_seconds
+        try:
+            self._store.import_legacy()
+        except (SQLAlchemyError, OSError) as exc:  # the next start tries again
+            log.warning("job folders of an older version not imported: %s", exc)
 
     @property
     def db_store(self) -> DbJobStore | None:
-        return self.store if isinstance(self.store, DbJobStore) else None
+        """The store, once :meth:`bind` has run (else None)."""
+        return self._store
+
+    @property
+    def store(self) -> DbJobStore:
+        if self._store is None:
+            raise RuntimeError("JobService.bind() has not attached a database")
+        return self._store
 
     def prune(self, retention_days: float | None = None, now: float | None = None) -> list[str]:
         """Remove finished jobs older than the retention (their folders and rows); returns their ids."""
@@ -301,31 +451,18 @@ class JobService:
         running = {runner.current} if runner is not None and runner.current else set()
         return self.store.prune(days * DAY, now=now, running_here=running)
 
-    @staticmethod
-    def describe(row: JobRecord) -> dict[str, Any]:
-        """A row as the API shows it (without links and live progress)."""
-        return {
-            "id": row.id,
-            "state": row.state,
-            "filename": row.filename,
-            "options": row.options,
-            "created": _epoch(row.created_at),
-            "created_at": iso(row.created_at),
-            "started_at": iso(row.started_at),
-            "finished_at": iso(row.finished_at),
-            "owner_key_id": row.owner_key_id,
-            "upload_bytes": row.upload_bytes,
-            "error": row.error,
-            "summary": row.summary,
-            "progress": {"documents_done": row.documents_done},
-        }
+    describe = staticmethod(describe)
 
     def start_runner(self) -> bool:
-        """Start the runner here unless another process holds ``runner.lock``; True when it runs here."""
+        """Start the runner here unless another process holds ``runner.lock`` (or no database is
+        bound); True when it runs here."""
         with self._guard:
             if self.runner is not None:
                 return True
-            handle = open(self.store.root / "runner.lock", "a+", encoding="utf-8")  # noqa: SIM115 - held open
+            if self._store is None:
+                return False
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle = open(self.root / "runner.lock", "a+", encoding="utf-8")  # noqa: SIM115 - held open
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
@@ -336,14 +473,16 @@ class JobService:
             handle.write(f"{os.getpid()}\n")
             handle.flush()
             self._lock_file = handle
-            store = self.db_store
-            if store is not None:
-                with contextlib.suppress(SQLAlchemyError, OSError):
-                    store.sync()  # rows for jobs made before the table
-            self.runner = PollingJobRunner(self.store, poll_seconds=self.poll_seconds,
-                                           prune=self.prune if self.retention_days > 0 else None,
-                                           prune_seconds=self.prune_seconds)
-            self.runner.start()
+            try:
+                runner = PollingJobRunner(self._store, poll_seconds=self.poll_seconds,
+                                          prune=self.prune if self.retention_days > 0 else None,
+                                          prune_seconds=self.prune_seconds)
+            except SQLAlchemyError as exc:  # the database is away: the next start or submission tries
+                log.warning("batch job runner not started: %s", exc)
+                self._release_lock()
+                return False
+            self.runner = runner
+            runner.start()
             return True
 
     def submit(self, job_id: str) -> None:
@@ -357,7 +496,10 @@ class JobService:
             if runner is not None:
                 runner.stop()
                 runner.join(timeout=timeout)
-            if self._lock_file is not None:
-                fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
-                self._lock_file.close()
-                self._lock_file = None
+            self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None

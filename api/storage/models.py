@@ -305,11 +305,12 @@ JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
 
 
 class JobRecord(Base):
-    """A batch job (``POST /v1/jobs``): who submitted it, where its files are, its state and times.
+    """A batch job (``POST /v1/jobs``): who submitted it, its options, state, progress and times.
 
-    The job's folder (``directory``: the upload, ``job.json``, the checkpoints and outputs) stays
-    the checkpoint store a restart resumes from; this row is the index that listing, ownership and
-    clean-up use, kept in step by :class:`api.services.jobs.DbJobStore`."""
+    This row is the job's whole state, read and written only by :class:`api.services.jobs.DbJobStore`
+    (a cancel request is the state ``cancelled``: the job is gone for every reader until the runner
+    removes it). The job's folder (``directory``) holds artefacts only: the upload, and the
+    checkpoints and outputs a restart resumes from."""
 
     __tablename__ = "batch_jobs"
     __table_args__ = (
