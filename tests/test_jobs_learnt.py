@@ -42,8 +42,8 @@ def _archive() -> bytes:
     return buffer.getvalue()
 
 
-def run_job(client, headers) -> tuple[dict, list[dict]]:
-    """Submit the one-document archive, wait for it, and return the job and its segments' flags."""
+def run_job(client, headers) -> tuple[dict, list[dict], list[dict]]:
+    """Submit the one-document archive, wait for it, and return the job, its records and RULE's flags."""
     response = client.post("/v1/jobs", data={"file": (io.BytesIO(_archive()), "docs.zip"), "grammar": "false"},
                            headers=headers, content_type="multipart/form-data")
     assert response.status_code == 202, response.get_json()
@@ -62,23 +62,46 @@ def run_job(client, headers) -> tuple[dict, list[dict]]:
         records = [json.loads(line) for name in zf.namelist() if name.endswith(".jsonl")
                    for line in zf.read(name).decode().splitlines() if line.strip()]
     flags = [f for r in records for f in r.get("flags") or [] if f["rule"] == RULE]
-    return job, flags
+    return job, records, flags
 
 
 def test_a_teams_batch_job_follows_what_its_editors_taught(client, app, editor, translator_key, make_key, auth):
     ours, theirs = auth(translator_key), auth(make_key("translator", "other team"))
-    job, before = run_job(client, ours)
-    assert before and "learnt" not in job["options"]
-    decide(client, app, editor, ours, ["reject", "accept", "reject", "accept"])  # 2 of 4 rejected: lowered
-    job, lowered = run_job(client, ours)
-    assert job["options"]["learnt"]["lowered"] == [RULE]
-    expected = {"critical": "major", "major": "minor", "minor": "minor"}[before[0]["severity"]]
-    assert [f["severity"] for f in lowered] == [expected] * len(before)
-    decide(client, app, editor, ours, ["reject"] * 4)  # now 5 of 6 rejected: off
-    job, off = run_job(client, ours)
+    job, records, before = run_job(client, ours)
+    assert before and before[0]["suggestion"] == "" and "learnt" not in job["options"]
+    assert records[0]["proposal"]["origin"] == ["rule"]  # the rule rewrites the sentence
+    decide(client, app, editor, ours, ["edit"] * 4)  # its flags are right, its rewrite is not
+    job, records, kept = run_job(client, ours)
+    assert job["options"]["learnt"]["not_proposing"] == [RULE]
+    assert job["options"]["rule_adjustments"] == [{"rule": RULE, "lowered": False, "proposes": False}]
+    assert kept == before and records[0]["proposal"] is None  # flagged, the MT stands
+    decide(client, app, editor, ours, ["reject"] * 5)  # 5 of the last 6 rejected: off
+    job, records, off = run_job(client, ours)
     assert off == [] and RULE in job["options"]["disabled_rules"]
-    job, other = run_job(client, theirs)  # another key's team learnt nothing
-    assert other == before and "learnt" not in job["options"]
+    job, records, other = run_job(client, theirs)  # another key's team learnt nothing
+    assert other == before and "learnt" not in job["options"] and records[0]["proposal"] is not None
+
+
+def test_the_auditor_lowers_and_withholds_before_proposing() -> None:
+    from audit.config import AuditConfig
+    from audit.learning import RuleAdjustment
+    from audit.pipeline import Auditor
+
+    text = "The new crown virus spread."
+    plain = Auditor(AuditConfig(grammar=False, qe=False)).audit(text)
+    (segment,) = plain.segments
+    assert {f.rule: f.severity.value for f in segment.flags} == {
+        "glossary.zh-en.xinguan": "major", "accuracy.chinglish.new-crown-virus": "major"}
+    assert segment.proposal is not None and segment.proposal.text != text
+    taught = (RuleAdjustment("glossary.zh-en.xinguan", lowered=True, proposes=False),
+              RuleAdjustment("accuracy.chinglish.new-crown-virus", proposes=False))
+    config = AuditConfig.from_options({"grammar": False, "qe": False,
+                                       "rule_adjustments": [a.to_dict() for a in taught]})
+    (adjusted,) = Auditor(config).audit(text).segments
+    assert {f.rule: (f.severity.value, f.replacement) for f in adjusted.flags} == {
+        "glossary.zh-en.xinguan": ("minor", None), "accuracy.chinglish.new-crown-virus": ("major", None)}
+    assert adjusted.proposal is not None and adjusted.proposal.text == text
+    assert adjusted.proposal.origin == ("learnt",)
 
 
 def test_check_store_project_applies_and_stores_under_the_project(client, app, editor, translator_key, auth,

@@ -340,6 +340,10 @@ class JobStore(BaseJobStore):
 PROGRESS_SECONDS = 1.0
 
 
+#: The job options that reach the audit's configuration.
+JOB_CONFIG_OPTIONS = ("src_lang", "tgt_lang", "grammar", "disabled_rules", "rule_adjustments")
+
+
 def default_run(store: BaseJobStore, job_id: str) -> dict[str, Any]:
     """Run one job with :func:`audit.batch.runner.run_batch` on its folder's archive and ``out/``; its
     options and cancel requests come from the store, its progress goes to the store."""
@@ -347,8 +351,9 @@ def default_run(store: BaseJobStore, job_id: str) -> dict[str, Any]:
     from .runner import BatchOptions, run_batch
 
     options = store.get(job_id)["options"]
-    config = AuditConfig.from_options({k: options[k] for k in ("src_lang", "tgt_lang", "grammar", "disabled_rules")
-                                       if k in options}, grammar_rules=DEFAULT_BATCH_GRAMMAR_RULES)
+    # disabled_rules and rule_adjustments: the submitting team's learnt rule states (api.services.learnt).
+    config = AuditConfig.from_options({k: options[k] for k in JOB_CONFIG_OPTIONS if k in options},
+                                      grammar_rules=DEFAULT_BATCH_GRAMMAR_RULES)
     last = [float("-inf")]
 
     def progress(done: int) -> None:
