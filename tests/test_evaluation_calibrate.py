@@ -158,3 +158,41 @@ def test_harper_evidence_keeps_kept_harper_lints_with_a_gold_hit():
     assert harper_evidence(stats, frozenset({"grammar.harper.an-a"}), names) == ("SpellCheck",)
     with pytest.raises(ValueError):
         harper_evidence([GroupStat("grammar.harper.nope", 1, 1, 1, 0, 1)], frozenset(), names)
+
+
+def _capped_data():
+    """10 error-free segments: 'loud' flags 4 of them (and 4 gold spans), 'rare' 2 (and 6 gold spans),
+    'clean' none; 10 erroneous segments carry the gold hits."""
+    segments, predictions = [], []
+    for i in range(10):
+        segments.append(AnnotatedSegment("S", f"d{i}", 1, "r", "", "x" * 10, (GoldSpan(0, 4, "major"),)))
+        predictions.append([PredictedSpan(0, 4, "minor", rule) for rule, hits in
+                            (("loud", 4), ("rare", 6), ("clean", 3)) if i < hits])
+        segments.append(AnnotatedSegment("S", f"d{i}", 2, "r", "", "y" * 10))
+        predictions.append([PredictedSpan(0, 4, "minor", rule) for rule, fires in
+                            (("loud", 4), ("rare", 2)) if i < fires])
+    return segments, predictions
+
+
+def test_the_false_flag_cap_drops_the_least_precise_rules_first():
+    from audit.evaluation.calibrate import cap_false_flags, false_flag_rate
+
+    segments, predictions = _capped_data()
+    assert false_flag_rate(predictions, segments) == 0.4
+    assert cap_false_flags(predictions, segments, frozenset(), 0.4) == frozenset()
+    # 'loud' lands on gold once per false alarm, 'rare' three times: 'loud' goes first, and is enough
+    assert cap_false_flags(predictions, segments, frozenset(), 0.2) == {"loud"}
+    assert cap_false_flags(predictions, segments, frozenset(), 0.0) == {"loud", "rare"}  # 'clean' never
+    assert fit(predictions, segments, min_support=1, max_false_flag=0.1).dropped == {"loud", "rare"}
+    assert fit(predictions, segments, min_support=1).dropped == frozenset()  # neither is noisy
+
+
+def test_writing_the_selection_keeps_the_other_sections_and_their_comments(tmp_path):
+    from audit.evaluation.calibrate import other_sections
+
+    text = ("# header\nharper_disabled:\n- A\n# about the source checks\nsource_checks:\n  min_chars: 8\n"
+            "  # an inner note\n  disabled_checks: [names]\ndisabled_rules: []\n# the detector\n"
+            "qe_thresholds:\n  source: {span: 0.4, major: 0.2}\n")
+    kept = other_sections(text, {"harper_disabled", "disabled_rules", "harper_evidence"})
+    assert kept == ("# about the source checks\nsource_checks:\n  min_chars: 8\n  # an inner note\n"
+                    "  disabled_checks: [names]\n# the detector\nqe_thresholds:\n  source: {span: 0.4, major: 0.2}\n")

@@ -157,6 +157,8 @@ def test_calibrate_writes_yaml(tmp_path, files):
         "2",
         "--min-support",
         "1",
+        "--rule-false-flag",
+        "1",  # no false-flag cap: only noisy rules go
         "--format",
         "json",
         "--write-calibration",

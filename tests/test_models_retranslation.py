@@ -23,6 +23,9 @@ SOURCE = "当地时间25日下午，一架小型飞机撞上一座住宅楼。\n
 MT = ("On the afternoon of the 25th local time, a small plane crashed into a residential building.\n"
       "The new crown pneumonia epidemic situation has been effectively controlled nationwide.\n")
 SECOND_SOURCE = "新冠肺炎疫情在全国范围内得到有效控制。"
+#: Every rule on, whatever the shipped calibration switched off (style.chinglish.epidemic-situation
+#: is off there): these tests are about what a re-translation does to a flagged sentence.
+ALL_RULES_ON: tuple[str, ...] = ()
 SECOND_MT = "The new crown pneumonia epidemic situation has been effectively controlled nationwide."
 FAITHFUL = "The COVID-19 epidemic has been effectively controlled nationwide."
 DRIFTED = "The COVID-19 epidemic has effectively spread out of control nationwide."
@@ -167,7 +170,7 @@ def _auditor(mt: str, **options):
     from audit.pipeline import Auditor
 
     models = ModelsConfig(mt=mt, num_beams=2, max_length=24, **options)
-    auditor = Auditor(AuditConfig(grammar=False, candidates=3, models=models))
+    auditor = Auditor(AuditConfig(grammar=False, candidates=3, models=models, disabled_rules=ALL_RULES_ON))
     auditor.source_checker("zh").embedder = VectorTable()  # vectors for the guard; alignment by length
     return auditor
 
@@ -241,7 +244,8 @@ def test_a_faithful_retranslation_wins_and_a_drifted_one_is_rejected(tmp_path):
     fake = FaithfulTranslator()
     registry.get("seq2seq", str(tmp_path), lambda source, reg: fake)  # the "model" at tmp_path
     models = ModelsConfig(mt=str(tmp_path), num_beams=2)
-    auditor = Auditor(AuditConfig(grammar=False, candidates=3, models=models), model_registry=registry)
+    auditor = Auditor(AuditConfig(grammar=False, candidates=3, models=models, disabled_rules=ALL_RULES_ON),
+                      model_registry=registry)
     auditor.source_checker("zh").embedder = VectorTable()
     result = auditor.audit_pair(SOURCE, MT)
     assert (SECOND_SOURCE, ["COVID-19"]) in fake.seen
@@ -256,8 +260,8 @@ def test_a_faithful_retranslation_wins_and_a_drifted_one_is_rejected(tmp_path):
     data = result.to_dict()["segments"][1]["proposal"]
     assert data["origin"] == ["model.retranslation"] and "source_adequacy" in data["scores"]
     # the source guard off: the drifted one is kept as a runner-up (it clears the same flags)
-    loose = Auditor(AuditConfig(grammar=False, candidates=3, models=ModelsConfig(mt=str(tmp_path), source_guard=False)),
-                    model_registry=registry)
+    loose = Auditor(AuditConfig(grammar=False, candidates=3, models=ModelsConfig(mt=str(tmp_path), source_guard=False),
+                                disabled_rules=ALL_RULES_ON), model_registry=registry)
     loose.source_checker("zh").embedder = VectorTable()
     texts = [c.text for c in loose.audit_pair(SOURCE, MT).segments[1].proposal.alternatives]
     assert DRIFTED in texts
@@ -273,7 +277,8 @@ def test_one_auditor_serves_concurrent_audits_with_and_without_a_source(tmp_path
 
     registry = ModelRegistry()
     registry.get("seq2seq", str(tmp_path), lambda source, reg: FaithfulTranslator())
-    auditor = Auditor(AuditConfig(grammar=False, models=ModelsConfig(mt=str(tmp_path))), model_registry=registry)
+    auditor = Auditor(AuditConfig(grammar=False, models=ModelsConfig(mt=str(tmp_path)), disabled_rules=ALL_RULES_ON),
+                      model_registry=registry)
     auditor.source_checker("zh").embedder = VectorTable()
     auditor.warm()
 

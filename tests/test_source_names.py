@@ -66,10 +66,13 @@ def test_ru_misspelt_name_gets_a_target_span():
     assert target[flag.start:flag.end] == "Lavrin"
 
 
-def test_names_check_is_off_in_the_shipped_calibration():
+def test_names_check_is_on_in_the_shipped_calibration_and_switchable():
     shipped = SourceChecker((), "zh", "en", embedder=LengthOnly())
-    assert "names" not in shipped.checks
-    assert shipped.check("张建宗表示，检测已全面展开。", "He said that testing is fully under way.") == []
+    assert "names" in shipped.checks
+    (flag,) = [f for f in shipped.check("张建宗表示，检测已全面展开。", "He said that testing is fully under way.")
+               if f.rule == "source.name"]
+    assert flag.start == flag.end and flag.suggestion == "Zhang Jianzong"
+    assert shipped.check("张建宗表示，检测已全面展开。", "Zhang Jianzong said that testing is fully under way.") == []
 
 
 @pytest.mark.parametrize(("source", "target"), [

@@ -16,7 +16,9 @@ from ..cli import audit_options, build_config
 from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, AuditConfig, shipped_calibration
 from ..errors import AuditError
 from ..grammar import DEFAULT_HARPER_DISABLED
+from .calibrate import MAX_FALSE_FLAG as RULE_FALSE_FLAG
 from .data import detect_format, read_annotations
+from .heldout import MAX_FALSE_FLAG as LENGTH_FALSE_FLAG
 
 
 def _config(options: dict[str, Any], calibrated: bool) -> AuditConfig:
@@ -70,10 +72,18 @@ def _config(options: dict[str, Any], calibrated: bool) -> AuditConfig:
 )
 @click.option(
     "--max-false-flag",
-    default=0.13,
+    default=LENGTH_FALSE_FLAG,
     show_default=True,
     type=click.FloatRange(0, 1),
     help="With --held-out: the most false-flag rate the length thresholds may reach on the training documents.",
+)
+@click.option(
+    "--rule-false-flag",
+    default=RULE_FALSE_FLAG,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="With --calibrate and --held-out: after the noisy rules, drop the least precise ones until the kept "
+    "rules flag at most this share of the training documents' error-free segments (1: no cap).",
 )
 @click.option(
     "--objective",
@@ -121,7 +131,8 @@ def eval_command(
     replay_decisions: bool = False,
     thresholds_json: str | None = None,
     held_out: bool = False,
-    max_false_flag: float = 0.13,
+    max_false_flag: float = LENGTH_FALSE_FLAG,
+    rule_false_flag: float = RULE_FALSE_FLAG,
     detector: bool = False,
     **options: Any,
 ) -> None:
@@ -163,7 +174,7 @@ def eval_command(
         stream = out or sys.stdout
         if held_out:
             _held_out(segments, _config(options, calibrated=False), k=folds, seed=seed,
-                      max_false_flag=max_false_flag, fmt=fmt, out=stream)
+                      max_false_flag=max_false_flag, rule_false_flag=rule_false_flag, fmt=fmt, out=stream)
             return
         if calibrate:
             _calibrate(
@@ -175,6 +186,7 @@ def eval_command(
                 seed=seed,
                 objective=objective,
                 min_support=min_support,
+                rule_false_flag=rule_false_flag,
                 write=write_calibration,
                 fmt=fmt,
                 out=stream,
@@ -216,8 +228,8 @@ def _detector(data: str, model_dir: str | None, output: str | None) -> None:
         stream.write(markdown_table(table) + "\n")
 
 
-def _held_out(segments: list[Any], config: AuditConfig, *, k: int, seed: int, max_false_flag: float, fmt: str,
-              out: Any) -> None:
+def _held_out(segments: list[Any], config: AuditConfig, *, k: int, seed: int, max_false_flag: float,
+              rule_false_flag: float, fmt: str, out: Any) -> None:
     import time
 
     from ..pipeline import Auditor
@@ -227,7 +239,9 @@ def _held_out(segments: list[Any], config: AuditConfig, *, k: int, seed: int, ma
     started = time.perf_counter()
     with_source = any(s.source for s in segments)
     cand = candidates(flags_only(Auditor(config)), segments, with_source=with_source)
-    results = [held_out(cand, segments, with_source=mode, k=k, seed=seed, max_false_flag=max_false_flag)
+    cap = rule_false_flag if rule_false_flag < 1 else None
+    results = [held_out(cand, segments, with_source=mode, k=k, seed=seed, max_false_flag=max_false_flag,
+                        rule_false_flag=cap)
                for mode in ((False, True) if with_source else (False,))]
     seconds = time.perf_counter() - started
     if fmt == "json":
@@ -278,6 +292,7 @@ def _calibrate(
     min_support: int | None,
     write: str | None,
     fmt: str,
+    rule_false_flag: float = RULE_FALSE_FLAG,
     out: Any,
     flagger_args: Sequence[str] = (),
 ) -> None:
@@ -288,7 +303,8 @@ def _calibrate(
     auditor = flags_only(Auditor(config))
     predictions = flag_segments(auditor, segments, with_source=with_source)
     try:
-        cv = cross_validate(predictions, segments, k=k, seed=seed, objective=objective, min_support=min_support)
+        cv = cross_validate(predictions, segments, k=k, seed=seed, objective=objective, min_support=min_support,
+                            max_false_flag=rule_false_flag if rule_false_flag < 1 else None)
     except ValueError as exc:
         raise AuditError(str(exc), file=data) from None
     summary = cv.summary()
@@ -307,6 +323,7 @@ def _calibrate(
         ]
         if min_support is not None:
             parts += ["--min-support", str(min_support)]
+        parts += ["--rule-false-flag", str(rule_false_flag)]
         if with_source:
             parts.append("--with-source")
         parts += [*flagger_args, "--write-calibration", write]
