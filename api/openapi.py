@@ -20,8 +20,9 @@ from flask import Flask
 from audit import __version__
 
 from .routes import RouteDoc, doc_of
-from .schemas import ERROR_RESPONSES, PATH_PARAMETERS, SCHEMAS, configured
+from .schemas import ERROR_RESPONSES, PATH_PARAMETERS, SCHEMAS, UPLOAD_MEDIA_TYPES, configured
 from .storage.models import ROLES
+from .validation import is_file_part
 
 #: One tag per blueprint, in the order the document lists them.
 TAGS = {
@@ -57,14 +58,15 @@ def _operation(tag: str, doc: RouteDoc, has_path_parameters: bool, config: Mappi
             media["examples"] = {name: {"summary": s, "value": v} for name, (s, v) in doc.examples.items()}
         op["requestBody"] = {"required": True, "content": {"application/json": media}}
     elif doc.upload:
+        declared = UPLOAD_MEDIA_TYPES.get(doc.upload, {})
+        encoding = {
+            name: {"contentType": ", ".join(declared.get(name, ["application/octet-stream"]))}
+            for name, schema in SCHEMAS[doc.upload]["properties"].items()
+            if is_file_part(schema)
+        }
         op["requestBody"] = {
             "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": doc.upload,
-                    "encoding": {"file": {"contentType": "application/octet-stream"}},
-                }
-            },
+            "content": {"multipart/form-data": {"schema": doc.upload, "encoding": encoding}},
         }
     op["responses"] = doc.answers(has_path_parameters)
     if doc.role is None:

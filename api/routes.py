@@ -10,7 +10,9 @@ The decorator *enforces* what it states: the key's role (401 without a valid key
 role), then the declared query parameters (422 naming the parameter), handed to the view as its
 ``query`` argument, then, with ``body``, the JSON request body against ``components/schemas/<body>``
 (:func:`api.validation.json_body`: 415, 413, 400, 422 naming the field), handed to the view as
-its ``body`` argument. It *records* the same on the view (``view.route_doc``), and
+its ``body`` argument, or, with ``upload``, the multipart/form-data body against its schema the
+same way (:func:`api.validation.multipart_body`), handed to the view as its ``upload`` argument.
+It *records* the same on the view (``view.route_doc``), and
 :func:`api.openapi.build_spec` turns every routed view's record into its OpenAPI operation: the
 role as ``security`` and ``x-required-role``, the request body, the parameters, and the answers,
 with the error answers that follow from the rest (401/429 for a key, 403 above the lowest role,
@@ -33,7 +35,7 @@ from .auth import check_role
 from .errors import ApiError
 from .schemas import ERROR_RESPONSES, configured, ref
 from .storage.models import ROLES
-from .validation import json_body, query_value
+from .validation import json_body, multipart_body, query_value
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -132,11 +134,12 @@ def route_doc(
 
     ``role``: the least role a key needs (None: no key needed). ``body``: the JSON request body's
     schema name, validated before the view runs and passed as ``body``; ``examples`` name its
-    examples (``{name: (summary, value)}``). ``upload``: the schema of a multipart/form-data body
-    (the view reads its parts). ``query``: the query parameters (OpenAPI parameter objects, see
-    :func:`api.schemas.query_parameter`), checked (:func:`api.validation.query_value`, with the
-    server's configured bounds, :func:`api.schemas.configured`) and passed as ``query``, a dict by
-    name (absent ones: their default or None); ``strict_query``: any other query parameter is a 422
+    examples (``{name: (summary, value)}``). ``upload``: the schema of a multipart/form-data body,
+    validated the same way and passed as ``upload`` (:class:`api.validation.Upload`). ``query``: the
+    query parameters (OpenAPI parameter objects, see :func:`api.schemas.query_parameter`), checked
+    (:func:`api.validation.query_value`, with the server's configured bounds,
+    :func:`api.schemas.configured`) and passed as ``query``, a dict by name (absent ones: their
+    default or None); ``strict_query``: any other query parameter is a 422
     ``unknown_field``. ``errors``: further error answers,
     by shared name (``"Conflict"``) or in full. ``limited=False``: exempt from the rate limit.
     ``operation_id``: the OpenAPI operationId (default: the view's name in camelCase).
@@ -180,6 +183,8 @@ def route_doc(
                 kwargs["query"] = {p["name"]: query_value(configured(p, config)) for p in query}
             if body is not None:
                 kwargs["body"] = json_body(body)
+            elif upload is not None:
+                kwargs["upload"] = multipart_body(upload)
             return view(*args, **kwargs)
 
         wrapped.route_doc = doc  # type: ignore[attr-defined]

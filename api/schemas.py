@@ -28,12 +28,24 @@ from .storage.models import ROLES
 #: sacrebleu tokenizers that work without extra downloads or native dictionaries.
 SCORE_TOKENIZERS = ("13a", "intl", "zh", "char", "none")
 GLOSSARY_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+_GLOSSARY_ID_MESSAGE = "must be lowercase letters, digits, '.', '_' or '-' (at most 64)"
 MAX_CANDIDATES = 20
 MAX_WEIGHT = 1000
 MAX_KEY_ID = 2**31 - 1  # ids are 32-bit everywhere (SQLite and PostgreSQL INTEGER)
 JOB_ID_PATTERN = "^[0-9a-f]{16}$"
 #: States a listed job can be in (a deleted job is gone, never listed as cancelled).
 JOB_STATES = ("queued", "running", "done", "failed")
+#: Vendor keyword of a (sub)schema: the error code and message of a violation of one of its keywords,
+#: ``{"pattern": {"code": "invalid_text", "message": "..."}}`` (the default: ``invalid_field`` and a
+#: message of :mod:`api.validation`).
+ERRORS_KEYWORD = "x-errors"
+#: Media types an upload's file part may declare, and the file name suffix each stands for: a file
+#: name without a known suffix takes its format from the part's Content-Type (``encoding`` in the
+#: document).
+GLOSSARY_MEDIA_TYPES = {"text/csv": ".csv", "text/tab-separated-values": ".tsv", "application/x-tbx+xml": ".tbx"}
+ARCHIVE_MEDIA_TYPES = {"application/zip": ".zip", "application/gzip": ".tar.gz", "application/x-tar": ".tar"}
+#: Upload schema -> file part -> its media types (:data:`GLOSSARY_MEDIA_TYPES`, :data:`ARCHIVE_MEDIA_TYPES`).
+UPLOAD_MEDIA_TYPES = {"GlossaryUpload": {"file": GLOSSARY_MEDIA_TYPES}, "JobUpload": {"file": ARCHIVE_MEDIA_TYPES}}
 
 
 def ref(name: str) -> dict[str, str]:
@@ -403,47 +415,68 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "GlossaryUpload": {
         "type": "object",
+        "description": "multipart/form-data; checked as this schema (422 naming the part, as for JSON bodies).",
         "required": ["file"],
+        "additionalProperties": False,
         "properties": {
             "file": {
                 "type": "string",
+                "title": "a glossary file",
                 "contentMediaType": "application/octet-stream",
-                "description": "A .csv, .tsv or .tbx glossary; the file name's suffix gives the format "
-                "(another suffix, or a file that does not parse, is a 422 `invalid_glossary` naming the line). "
-                "TBX with a DOCTYPE or entities is refused.",
+                "description": "A .csv, .tsv or .tbx glossary; the file name's suffix gives the format, or, "
+                "when the name has none of these, the part's Content-Type (`text/csv`, "
+                "`text/tab-separated-values`, `application/x-tbx+xml`). Another format, or a file that does "
+                "not parse, is a 422 `invalid_glossary` naming the line. TBX with a DOCTYPE or entities is "
+                "refused.",
             },
             "id": {
                 "type": "string",
                 "pattern": GLOSSARY_ID_PATTERN,
-                "description": "Id to give it (default: from the file name).",
+                ERRORS_KEYWORD: {"pattern": {"message": _GLOSSARY_ID_MESSAGE}},
+                "description": "Id to give it (default: from the file name); taken: 409 `conflict`.",
             },
             "name": {"type": "string", "maxLength": 200, "description": "Display name (default: the id)."},
         },
     },
     "JobUpload": {
         "type": "object",
+        "description": "multipart/form-data; checked as this schema (422 naming the part, as for JSON bodies).",
         "required": ["file"],
         "additionalProperties": False,
         "properties": {
             "file": {
                 "type": "string",
+                "title": "a .zip or .tar.gz archive",
                 "contentMediaType": "application/octet-stream",
                 "description": "A .zip or .tar.gz (.tgz, .tar) archive of documents (TMX, XLIFF, PO, CSV, TSV, "
-                "JSONL, TXT); the file name's suffix gives the archive format, and the bytes must be that "
-                "archive (else 422 `invalid_archive` at upload).",
+                "JSONL, TXT); the file name's suffix gives the archive format, or, when the name has none of "
+                "these, the part's Content-Type (`application/zip`, `application/gzip`, `application/x-tar`). "
+                "The bytes must be that archive (else 422 `invalid_archive` at upload).",
             },
             "grammar": {
                 "type": "string",
                 "enum": ["true", "false"],
+                ERRORS_KEYWORD: {"enum": {"message": "must be true or false"}},
                 "description": "Run the grammar checker (default: the server's MT_AUDIT_GRAMMAR).",
             },
             "source_checks": {
                 "type": "string",
                 "enum": ["true", "false"],
+                ERRORS_KEYWORD: {"enum": {"message": "must be true or false"}},
                 "description": "Also run the source-aware checks where a document has its source (default false).",
             },
-            "src_lang": {"type": "string", "pattern": "^[a-z]{2,3}$", "description": "Source language (default zh)."},
-            "tgt_lang": {"type": "string", "pattern": "^[a-z]{2,3}$", "description": "Target language (default en)."},
+            "src_lang": {
+                "type": "string",
+                "enum": [*sorted(SUPPORTED_SOURCES), "any"],
+                "description": f"Source language of the MT, or `any` (default {DEFAULT_SRC_LANG}); another is a "
+                "422 `unsupported_language_pair`.",
+            },
+            "tgt_lang": {
+                "type": "string",
+                "enum": sorted(SUPPORTED_TARGETS),
+                "description": f"Language of the MT (default {DEFAULT_TGT_LANG}); another is a 422 "
+                "`unsupported_language_pair`.",
+            },
         },
     },
     "Job": {

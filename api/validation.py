@@ -2,22 +2,26 @@
 
 The order gives the status: wrong content type 415, too large 413 (Flask's
 ``MAX_CONTENT_LENGTH``), not JSON 400, against the schema 422 naming the first
-offending field's path (``options.weights.minor``, ``glossaries[2]``).
+offending field's path (``options.weights.minor``, ``glossaries[2]``). Multipart uploads
+(:func:`multipart_body`) are checked against their schema the same way, each part a field.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
+from pathlib import PurePosixPath
 from typing import Any
 
 from flask import request
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
+from werkzeug.datastructures import FileStorage
 
 from .errors import LANGUAGE_FIELDS, ApiError
-from .schemas import SCHEMAS
+from .schemas import ERRORS_KEYWORD, SCHEMAS
 
 JSON_MEDIA_TYPES = ("application/json",)
 _MESSAGE_LIMIT = 200
@@ -59,7 +63,17 @@ _JSON_TYPES = {
 
 
 def _describe(error: ValidationError) -> tuple[str, str, str | None]:
-    """(code, message, field) for one schema violation."""
+    """(code, message, field) for one schema violation; the violated (sub)schema's ``x-errors``
+    (:data:`api.schemas.ERRORS_KEYWORD`) may name the code and message of its keyword."""
+    code, message, field = _described(error)
+    declared = error.schema.get(ERRORS_KEYWORD, {}) if isinstance(error.schema, dict) else {}
+    custom = declared.get(str(error.validator))
+    if custom:
+        return custom.get("code", code), custom.get("message", message), field
+    return code, message, field
+
+
+def _described(error: ValidationError) -> tuple[str, str, str | None]:
     path = list(error.absolute_path)
     kind, value, instance = error.validator, error.validator_value, error.instance
     if kind == "additionalProperties" and isinstance(instance, dict):
@@ -178,11 +192,31 @@ def json_body(schema_name: str) -> dict[str, Any]:
     return body
 
 
-def multipart_upload(what: str) -> tuple[Any, Any, Any]:
-    """The ``file`` part of a multipart request and its form and files (415/400/422 as JSON errors).
+@dataclass(frozen=True)
+class Upload:
+    """A checked multipart/form-data body: its form fields (strings) and its file parts, by name."""
 
-    ``what`` names the expected upload in the messages ("the glossary", "the archive").
+    fields: dict[str, str]
+    files: dict[str, FileStorage]
+
+
+def is_file_part(schema: Mapping[str, Any]) -> bool:
+    """Whether an upload schema's property is a file part (``contentMediaType: application/octet-stream``
+    or ``format: binary``), sent with a file name; the others are plain form fields."""
+    return schema.get("contentMediaType") == "application/octet-stream" or schema.get("format") == "binary"
+
+
+def multipart_body(schema_name: str) -> Upload:
+    """The request's multipart/form-data body, checked against ``components/schemas/<schema_name>``.
+
+    415 unless multipart, 400 ``malformed_multipart`` when it cannot be parsed, then 422 as for a
+    JSON body: a required file part missing (named by its schema's ``title``), then the parts
+    against the schema (file parts as strings, a file sent for a form field is not a string),
+    then a part given twice.
     """
+    properties: dict[str, Any] = SCHEMAS[schema_name]["properties"]
+    file_parts = {name for name, schema in properties.items() if is_file_part(schema)}
+    what = next((properties[n].get("title", n) for n in sorted(file_parts)), "the file")
     if request.mimetype != "multipart/form-data":
         raise ApiError(
             415,
@@ -193,10 +227,30 @@ def multipart_upload(what: str) -> tuple[Any, Any, Any]:
         files, form = request.files, request.form
     except ValueError as exc:  # a multipart body that cannot be parsed
         raise ApiError(400, "malformed_multipart", f"malformed multipart body: {exc}") from None
-    upload = files.get("file")
-    if upload is None:
-        raise ApiError(422, "missing_field", f"this field is required: {what}", "file")
-    return upload, form, files
+    for name in SCHEMAS[schema_name].get("required", ()):
+        if name in file_parts and name not in files:
+            title = properties[name].get("title")
+            raise ApiError(422, "missing_field", f"this field is required: {title}" if title else
+                           "this field is required", name)
+    instance: dict[str, Any] = dict(form.items())
+    for name, part in files.items():
+        instance[name] = (part.filename or "") if name in file_parts else part
+    validate(instance, schema_name)
+    for name in instance:
+        given = len(form.getlist(name)) + len(files.getlist(name))
+        if given > 1:
+            raise ApiError(422, "invalid_field", f"given {given} times; send it once", name)
+    return Upload(fields=dict(form.items()), files={name: files[name] for name in files if name in file_parts})
+
+
+def typed_filename(part: FileStorage, suffixes: Iterable[str], media_types: Mapping[str, str]) -> str:
+    """The part's file name without folders; a name ending in none of ``suffixes`` (lower case) gets
+    the suffix its Content-Type stands for in ``media_types`` (``terms`` sent as ``text/csv``:
+    ``terms.csv``), if any."""
+    name = PurePosixPath((part.filename or "").replace("\\", "/")).name
+    if name.lower().endswith(tuple(suffixes)) or part.mimetype not in media_types:
+        return name
+    return (name or "upload") + media_types[part.mimetype]
 
 
 def query_value(parameter: dict[str, Any]) -> Any:

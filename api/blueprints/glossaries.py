@@ -14,9 +14,9 @@ from ..auth import current_principal
 from ..errors import ApiError
 from ..extension import services
 from ..routes import empty_answer, json_answer, route_doc
-from ..schemas import PAGING_PARAMETERS, query_parameter
+from ..schemas import GLOSSARY_MEDIA_TYPES, PAGING_PARAMETERS, query_parameter
 from ..services.glossaries import entry_dict
-from ..validation import multipart_upload
+from ..validation import Upload, typed_filename
 
 bp = Blueprint("glossaries", __name__, url_prefix="/v1")
 
@@ -32,14 +32,15 @@ def list_glossaries() -> Response:
 @route_doc(
     role="admin", upload="GlossaryUpload", responses=[json_answer(201, "Glossary", "Stored.")], errors=["Conflict"]
 )
-def upload_glossary() -> tuple[Response, int]:
+def upload_glossary(upload: Upload) -> tuple[Response, int]:
     """Upload a glossary (TBX, CSV or TSV)
 
-    multipart/form-data with a `file` part; the file name's suffix (.tbx, .csv, .tsv) gives the format.
-    The whole file is validated: the first bad row is a 422 naming the line.
+    multipart/form-data with a `file` part; the file name's suffix (.tbx, .csv, .tsv) gives the format
+    (a name without one: the part's Content-Type). The whole file is validated: the first bad row is a
+    422 naming the line.
     """
-    upload, form, _files = multipart_upload("a glossary file")
-    filename = Path(upload.filename or "").name
+    part = upload.files["file"]
+    filename = typed_filename(part, GLOSSARY_SUFFIXES, GLOSSARY_MEDIA_TYPES)
     if Path(filename).suffix.lower() not in GLOSSARY_SUFFIXES:
         raise ApiError(
             422,
@@ -47,17 +48,11 @@ def upload_glossary() -> tuple[Response, int]:
             f"the file name must end in {', '.join(GLOSSARY_SUFFIXES)} (got {filename or 'none'!r})",
             "file",
         )
-    unknown = sorted(set(form) - {"id", "name"})
-    if unknown:
-        raise ApiError(422, "unknown_field", f"unknown field {unknown[0]!r}", unknown[0])
-    name = form.get("name")
-    if name is not None and len(name) > 200:
-        raise ApiError(422, "invalid_field", "must have at most 200 characters", "name")
     info = services().glossaries.create(
-        upload.read(),
+        part.read(),
         filename,
-        glossary_id=form.get("id"),
-        name=name or None,
+        glossary_id=upload.fields.get("id"),
+        name=upload.fields.get("name") or None,
         uploaded_by=current_principal().key_id,
     )
     return jsonify(info), 201

@@ -10,12 +10,12 @@ did not exist. Admin keys see and delete every job.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from flask import Blueprint, Response, jsonify, send_file, url_for
 from flask.blueprints import BlueprintSetupState
 
+from audit.batch.jobs import SAFE_SUFFIXES
 from audit.errors import InputError
 
 from ..auth import current_principal
@@ -23,10 +23,10 @@ from ..blueprints.review import learning_thresholds
 from ..errors import ApiError
 from ..extension import services
 from ..routes import empty_answer, json_answer, media_answer, route_doc
-from ..schemas import JOB_STATES, PAGING_PARAMETERS, query_parameter
+from ..schemas import ARCHIVE_MEDIA_TYPES, JOB_STATES, PAGING_PARAMETERS, query_parameter
 from ..services.jobs import DbJobStore, JobService
 from ..services.learnt import team_applied
-from ..validation import multipart_upload
+from ..validation import Upload, typed_filename
 
 bp = Blueprint("jobs", __name__, url_prefix="/v1")
 #: States a listed job can be in (a deleted job is gone, never listed as cancelled).
@@ -45,11 +45,9 @@ def _bind_database(state: BlueprintSetupState) -> None:
         raise ValueError("MT_AUDIT_JOBS_RETENTION_DAYS and MT_AUDIT_JOBS_PRUNE_SECONDS must be numbers") from None
     ext.jobs.bind(ext.db, retention_days=retention, prune_seconds=prune_seconds)
 
-#: Form fields besides ``file``: booleans, and the language pair.
+#: Form fields besides ``file`` (checked as ``JobUpload``): booleans ("true"/"false"), and the language pair.
 BOOL_FIELDS = ("grammar", "source_checks")
 TEXT_FIELDS = ("src_lang", "tgt_lang")
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
 
 
 def _links(job_id: str) -> dict[str, str]:
@@ -107,35 +105,19 @@ def _not_ready(job: dict[str, Any]) -> ApiError:
     upload="JobUpload",
     responses=[json_answer(202, "Job", "Queued.", headers={"Location": "The job's URL."})],
 )
-def create_job() -> tuple[Response, int, dict[str, str]]:
+def create_job(upload: Upload) -> tuple[Response, int, dict[str, str]]:
     """Submit an archive for batch scoring
 
     multipart/form-data with a `file` part: a .zip or .tar.gz archive of documents, as `mt-audit batch`
-    reads them. The job is queued and runs in the background (one at a time per server); poll
+    reads them (its name's suffix gives the format; a name without one: the part's Content-Type). The
+    job is queued and runs in the background (one at a time per server); poll
     `links.self` until `state` is `done`, then fetch `links.report` and `links.results`. Bodies are
     capped by MT_AUDIT_MAX_CONTENT_LENGTH (413); a file that is no archive is a 422 `invalid_archive`
     naming `file`.
     """
-    upload, form, files = multipart_upload("a .zip or .tar.gz archive")
-    unknown = sorted((set(form) | set(files)) - {"file", *BOOL_FIELDS, *TEXT_FIELDS})
-    if unknown:
-        raise ApiError(422, "unknown_field", f"unknown field {unknown[0]!r}", unknown[0])
-    options: dict[str, Any] = {}
-    for name in BOOL_FIELDS:
-        raw = form.get(name)
-        if raw is None:
-            continue
-        value = raw.strip().lower()
-        if value not in _TRUE | _FALSE:
-            raise ApiError(422, "invalid_field", "must be true or false", name)
-        options[name] = value in _TRUE
-    for name in TEXT_FIELDS:
-        raw = form.get(name)
-        if raw is None:
-            continue
-        if not (raw.isascii() and raw.replace("-", "").isalpha() and 2 <= len(raw) <= 12):
-            raise ApiError(422, "invalid_field", "must be a language code such as zh or en", name)
-        options[name] = raw
+    fields = upload.fields
+    options: dict[str, Any] = {name: fields[name] == "true" for name in BOOL_FIELDS if name in fields}
+    options.update({name: fields[name] for name in TEXT_FIELDS if name in fields})
     ext = services()
     if "grammar" not in options:
         options["grammar"] = ext.grammar_default
@@ -144,9 +126,10 @@ def create_job() -> tuple[Response, int, dict[str, str]]:
     learnt = team_applied(None, current_principal().key_id, learning_thresholds())
     if learnt:
         options = {**learnt.options(options), "learnt": learnt.to_dict()}
-    filename = Path((upload.filename or "").replace("\\", "/")).name
+    part = upload.files["file"]
+    filename = typed_filename(part, SAFE_SUFFIXES, ARCHIVE_MEDIA_TYPES)
     try:
-        job = _store().create(filename or "upload", cast(BinaryIO, upload.stream), options,
+        job = _store().create(filename or "upload", cast(BinaryIO, part.stream), options,
                               owner=current_principal().key_id)
     except InputError as exc:
         raise ApiError(422, "invalid_archive", exc.message, "file") from None
