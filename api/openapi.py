@@ -18,9 +18,11 @@ from apispec import APISpec
 from flask import Flask
 
 from audit import __version__
+from audit.errors import ConfigError
 
 from .routes import RouteDoc, doc_of
-from .schemas import ERROR_RESPONSES, PATH_PARAMETERS, SCHEMAS, UPLOAD_MEDIA_TYPES, configured
+from .schemas import ERROR_RESPONSES, PATH_PARAMETERS, SCHEMAS, UPLOAD_MEDIA_TYPES, configured, server_schemas
+from .services.auditors import server_models_config
 from .storage.models import ROLES
 from .validation import is_file_part
 
@@ -77,8 +79,18 @@ def _operation(tag: str, doc: RouteDoc, has_path_parameters: bool, config: Mappi
     return op
 
 
+def _has_models(config: Mapping[str, Any]) -> bool:
+    """Whether ``options.models: true`` can run here (a model layer is configured; a misconfigured one
+    counts: the request then answers 500 ``server_misconfigured``, which the document cannot prevent)."""
+    try:
+        return server_models_config(config) is not None
+    except ConfigError:
+        return True
+
+
 def build_spec(app: Flask) -> dict[str, Any]:
-    """The document of every documented route of ``app``."""
+    """The document of every documented route of ``app`` (its schemas as this server answers them:
+    :func:`api.schemas.server_schemas`)."""
     spec = APISpec(
         title="mt-audit API",
         version=__version__,
@@ -98,7 +110,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
         },
         security=[{"bearerAuth": []}],
     )
-    for name, schema in SCHEMAS.items():
+    for name, schema in server_schemas(_has_models(app.config)).items():
         spec.components.schema(name, schema)
     for name, (_status, response) in ERROR_RESPONSES.items():
         spec.components.response(name, response)

@@ -137,8 +137,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "aligned `source` sentence with the glossary's terms forced), guards and scores. Each "
                 "proposal then carries its `origin` (e.g. `model.retranslation`) and `scores` "
                 "(`flags_remaining`, `fluency`, `adequacy`, `source_adequacy`, ...). 400 "
-                "`models_not_configured` when the server has no model layer. Slower: seconds per sentence "
-                "on a CPU.",
+                "`models_not_configured` when the server has no model layer (its document then allows "
+                "`false` only). Slower: seconds per sentence on a CPU.",
             },
         },
     },
@@ -150,8 +150,27 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "text": {
                 "type": "string",
                 "minLength": 1,
+                # Something to audit, and plain text: 422 `invalid_text` (the library's own messages).
+                "allOf": [
+                    {
+                        "pattern": r"\S",
+                        ERRORS_KEYWORD: {
+                            "pattern": {"code": "invalid_text", "message": "input is empty: nothing to audit"}
+                        },
+                    },
+                    {
+                        "pattern": r"^[^\u0000]*$",
+                        ERRORS_KEYWORD: {
+                            "pattern": {
+                                "code": "invalid_text",
+                                "message": "input contains NUL characters, expected plain text",
+                            }
+                        },
+                    },
+                ],
                 "description": "Machine-translated text; lines are paragraphs. Offsets in the answer "
-                "index this string (Unicode code points). At most MT_AUDIT_MAX_TEXT_CHARS characters "
+                "index this string (Unicode code points). Not only whitespace, and no NUL characters (422 "
+                "`invalid_text`). At most MT_AUDIT_MAX_TEXT_CHARS characters "
                 "(default 100,000; `GET /v1/health` reports the server's `limits`): longer is a 413 "
                 "`text_too_long`. The audit may take at most MT_AUDIT_TIME_LIMIT_SECONDS (default 30): "
                 "past it, 503 `time_limit_exceeded`.",
@@ -619,6 +638,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
+def server_schemas(has_models: bool) -> dict[str, dict[str, Any]]:
+    """:data:`SCHEMAS` as this server answers them, for its document: without a model layer
+    ``options.models`` can only be false (true is a 400 ``models_not_configured``)."""
+    if has_models:
+        return SCHEMAS
+    options = SCHEMAS["AuditOptions"]
+    models = {**options["properties"]["models"], "const": False}
+    return {**SCHEMAS, "AuditOptions": {**options, "properties": {**options["properties"], "models": models}}}
+
+
 # --- parameters ----------------------------------------------------------------------------
 
 #: Every path variable of the routes (``<glossary_id>`` ...), by name: a route's path parameters are
@@ -705,7 +734,8 @@ ERROR_RESPONSES: dict[str, tuple[int, dict[str, Any]]] = {
     "BadRequest": (
         400,
         error_response(
-            "Malformed JSON (or an empty body).",
+            "Malformed JSON (or an empty body), a malformed multipart body (`malformed_multipart`), or "
+            "`options.models` on a server without a model layer (`models_not_configured`).",
             "malformed_json",
             "malformed JSON: Expecting value (line 1, column 1)",
         ),

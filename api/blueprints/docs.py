@@ -54,7 +54,7 @@ def type_of(schema: dict[str, Any]) -> Markup:
         return Markup('<a href="#schema-{0}">{0}</a>').format(name)
     if "anyOf" in schema:
         return Markup(" or ").join(type_of(s) for s in schema["anyOf"])
-    if "allOf" in schema:
+    if "allOf" in schema and "type" not in schema:  # a composed model (ApiKeyCreated)
         return Markup(" and ").join(type_of(s) for s in schema["allOf"])
     kind = schema.get("type", "any")
     if kind == "array":
@@ -77,11 +77,13 @@ def constraints(schema: dict[str, Any]) -> str:
         ("pattern", "pattern"),
         ("default", "default"),
         ("format", "format"),
+        ("const", "only"),
     ):
         if key in schema:
             value = schema[key]
             shown = ", ".join(json.dumps(v) for v in value) if key == "enum" else json.dumps(value)
             parts.append(f"{label} {shown}")
+    parts.extend(f"pattern {json.dumps(s['pattern'])}" for s in schema.get("allOf", []) if "pattern" in s)
     if schema.get("uniqueItems"):
         parts.append("unique")
     return "; ".join(parts)
