@@ -87,15 +87,19 @@ def train(data: tuple[str, ...], data_dir: str, out: str, layers: int, epochs: i
               help="Write the chosen thresholds: the shipped detector's into audit/calibration.yaml, "
                    "another model's into its detector.json.")
 @click.option("--json-out", type=click.Path(dir_okay=False), default=None, help="The figures as JSON.")
+@click.option("--also-at", type=click.FloatRange(0, 1, min_open=True), multiple=True,
+              help="Also report an operating point with thresholds cross-validated under this false-flag cap "
+                   "(repeatable; the written thresholds keep the per-mode caps).")
 def calibrate(data: tuple[str, ...], data_dir: str, model_dir: str | None, rules: bool, write: bool,
-              json_out: str | None) -> None:
+              json_out: str | None, also_at: tuple[float, ...] = ()) -> None:
     """Held-out figures (document-level CV of the thresholds) beside flag-all, random and length-only."""
     from .detector import Detector
     from .evaluate import FALSE_FLAG_CAPS, detector_report, markdown_table
 
     files = _data_files(data, data_dir)
     detector = Detector(Path(model_dir) if model_dir else None)
-    table, thresholds = detector_report(files, detector, rules, log=lambda m: click.echo(m, err=True))
+    table, thresholds = detector_report(files, detector, rules, log=lambda m: click.echo(m, err=True),
+                                        also_at=also_at)
     click.echo(markdown_table(table))
     chosen = ", ".join(f"{m}: span {t.span}, major {t.major}" for m, t in thresholds.items())
     click.echo(f"chosen thresholds (all held-out documents): {chosen}")

@@ -161,26 +161,43 @@ def predict_sets(detector: Detector, sets: Sequence[HeldOut], modes: Sequence[st
 
 
 def evaluate_sets(sets: Sequence[HeldOut], predictions: Predictions, rule_flagger: RuleFlagger | None = None,
-                  modes: Sequence[str] = MODES, log: Callable[[str], None] = print) -> list[dict[str, Any]]:
+                  modes: Sequence[str] = MODES, log: Callable[[str], None] = print,
+                  also_at: Sequence[float] = ()) -> list[dict[str, Any]]:
     """The figures table: per file and mode, the detector (cross-validated thresholds), the rules, both,
-    and the baselines at the combined flagger's rate."""
+    and the baselines at the combined flagger's rate. ``also_at``: other false-flag caps (operating
+    points with more recall), each with the detector, both, and random at that flagger's rate."""
     table: list[dict[str, Any]] = []
     for held in sets:
         for mode in modes:
             rows = held.rows
             preds = predictions[(held.corpus, mode)]
-            qe_spans, _ = cross_validated(preds, rows, FALSE_FLAG_CAPS[mode])
-            systems = {"detector": score(qe_spans, rows)}
-            if rule_flagger is not None:
-                rule_spans = rule_flagger(held, mode)
+            rule_spans = rule_flagger(held, mode) if rule_flagger is not None else None
+            systems = _systems(preds, rows, FALSE_FLAG_CAPS[mode], rule_spans, "")
+            if rule_spans is not None:
                 systems["rules"] = score(rule_spans, rows)
-                systems["rules + detector"] = score(combine(rule_spans, qe_spans), rows)
             main = systems.get("rules + detector", systems["detector"])
             systems.update(baseline_rows(rows, main.flag_rate or 0.0))
+            for cap in also_at:
+                label = f" (false flags <= {cap:.0%})"
+                extra = _systems(preds, rows, cap, rule_spans, label)
+                combined = extra.get(f"rules + detector{label}", extra[f"detector{label}"])
+                extra[f"random (expected){label}"] = baseline_rows(rows, combined.flag_rate or 0.0)[
+                    "random (expected)"]
+                systems.update(extra)
             for name, scores in systems.items():
                 table.append(scores_row(held.corpus, mode, name, scores))
             log(f"{held.corpus} {mode}: scored")
     return table
+
+
+def _systems(preds: Sequence[Prediction], rows: Sequence[AnnotatedSegment], cap: float,
+             rule_spans: Sequence[Sequence[PredictedSpan]] | None, label: str) -> dict[str, Scores]:
+    """The detector at thresholds cross-validated under ``cap``, and with the rules when given."""
+    qe_spans, _ = cross_validated(preds, rows, cap)
+    systems = {f"detector{label}": score(qe_spans, rows)}
+    if rule_spans is not None:
+        systems[f"rules + detector{label}"] = score(combine(rule_spans, qe_spans), rows)
+    return systems
 
 
 def rule_flagger() -> RuleFlagger:
@@ -205,13 +222,13 @@ def rule_flagger() -> RuleFlagger:
 
 
 def detector_report(files: Sequence[Path | str], detector: Detector, rules: bool = True,
-                    log: Callable[[str], None] = print
+                    log: Callable[[str], None] = print, also_at: Sequence[float] = ()
                     ) -> tuple[list[dict[str, Any]], dict[str, Thresholds]]:
     """The held-out table of :func:`evaluate_sets` over ``files`` and the thresholds chosen on all
     their held-out documents (what ``mt-audit qe calibrate`` and ``mt-audit eval --detector`` print)."""
     sets = held_out_sets(files)
     predictions = predict_sets(detector, sets, log=log)
-    table = evaluate_sets(sets, predictions, rule_flagger() if rules else None, log=log)
+    table = evaluate_sets(sets, predictions, rule_flagger() if rules else None, log=log, also_at=also_at)
     return table, shipped_thresholds(sets, predictions)
 
 
