@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from .train import TrainConfig
+
 #: The shipped model is trained on these files (found in ``--data-dir``).
 TRAINING_FILES = (
     "mqm-newstest2021-zhen.jsonl", "mqm-newstest2021-ende.jsonl", "mqm-newstest2021-enru.jsonl",
@@ -46,10 +48,11 @@ def convert(target: str | None) -> None:
 @click.option("--data-dir", default=DEFAULT_DATA_DIR, show_default=True, help="Where the MQM files are.")
 @click.option("--out", default="artifacts/qe-train", show_default=True, type=click.Path(file_okay=False),
               help="Checkpoints and the trained model (model/); a second run here resumes.")
-@click.option("--layers", default=6, show_default=True, type=click.IntRange(1, 12), help="Base layers kept.")
-@click.option("--epochs", default=1, show_default=True, type=click.IntRange(1, 50))
-@click.option("--batch-tokens", default=3072, show_default=True, type=click.IntRange(64, 65536))
-@click.option("--seed", default=13, show_default=True, type=int)
+@click.option("--layers", default=TrainConfig.layers, show_default=True, type=click.IntRange(1, 12),
+              help="Base layers kept.")
+@click.option("--epochs", default=TrainConfig.epochs, show_default=True, type=click.IntRange(1, 50))
+@click.option("--batch-tokens", default=TrainConfig.batch_tokens, show_default=True, type=click.IntRange(64, 65536))
+@click.option("--seed", default=TrainConfig.seed, show_default=True, type=int)
 @click.option("--max-examples", default=None, type=click.IntRange(1), help="Train on a sample (smoke tests).")
 @click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 256))
 @click.option("--base-dir", default=None, type=click.Path(file_okay=False), help="A converted base (default: cache).")
@@ -58,7 +61,7 @@ def train(data: tuple[str, ...], data_dir: str, out: str, layers: int, epochs: i
     """Fine-tune the detector on MQM spans (document-level split; fold 0 held out). Resumes after a kill."""
     from tqdm import tqdm
 
-    from .train import TrainConfig, Trainer
+    from .train import Trainer
 
     config = TrainConfig(data=_data_files(data, data_dir), out=str(Path(out).resolve()), layers=layers,
                          epochs=epochs, batch_tokens=batch_tokens, seed=seed, max_examples=max_examples,

@@ -35,7 +35,8 @@ class TrainConfig:
     layers: int = 6
     #: The lowest kept layers stay frozen too (they are not shipped: they come from the base).
     frozen_layers: int = 2
-    epochs: int = 1
+    #: Two passes over every training-fold example: the shipped model (``mt-audit qe train`` defaults).
+    epochs: int = 2
     lr: float = 6e-5
     head_lr: float = 1e-3
     batch_tokens: int = 3072
