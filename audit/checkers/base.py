@@ -11,14 +11,17 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ..records import Flag, Paragraph, Segment
 
 if TYPE_CHECKING:
     from ..config import AuditConfig
     from ..glossary import Glossary
+    from ..models.layer import ModelLayer
+    from ..models.registry import ModelRegistry
     from ..rules import Rule
+    from ..source.embed import Embedder
     from .registry import Switches
 
 
@@ -35,7 +38,7 @@ class SourceSide:
     src_lang: str | None
     sources: Mapping[tuple[int, int], str] = field(default_factory=dict)
     findings: Mapping[int, tuple[Flag, ...]] = field(default_factory=dict)
-    embedder: Any = None  # the cross-lingual embedder that aligned the pair
+    embedder: Embedder | None = None  # the cross-lingual embedder that aligned the pair
     alignment: str | None = None  # how the sentences were paired: "lines" or "document"
 
 
@@ -96,9 +99,18 @@ class CheckerSetup:
     glossaries: Sequence[Glossary] = ()
     rules: Sequence[Rule] = ()
     #: The :class:`audit.models.layer.ModelLayer` (None without models); built on first use.
-    model_layer: Callable[[], Any] = lambda: None
-    #: The auditor's :class:`audit.models.registry.ModelRegistry` (models load once per registry).
-    models: Callable[[], Any] = lambda: None
+    model_layer: Callable[[], ModelLayer | None] = lambda: None
+    #: The auditor's :class:`audit.models.registry.ModelRegistry` (models load once per registry);
+    #: by default a registry of the setup's own, made on first use.
+    models: Callable[[], ModelRegistry] = field(default_factory=lambda: _own_registry())
+
+
+def _own_registry() -> Callable[[], ModelRegistry]:
+    from functools import cache
+
+    from ..models.registry import ModelRegistry
+
+    return cache(lambda: ModelRegistry(threads=None))
 
 
 class Checker(ABC):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..records import Flag
 from .base import CheckBatch, Checker, CheckerSetup
+
+if TYPE_CHECKING:
+    from ..models.layer import ModelLayer
 
 
 class SurprisalChecker(Checker):
@@ -14,7 +17,7 @@ class SurprisalChecker(Checker):
     # A surprising word inside a glossary/rule/grammar flag is that flag's error, already explained.
     defers_to = frozenset({"glossary", "rule", "grammar"})
 
-    def __init__(self, layer: Any) -> None:
+    def __init__(self, layer: ModelLayer) -> None:
         self.layer = layer
 
     @classmethod

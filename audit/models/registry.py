@@ -17,10 +17,16 @@ import importlib.util
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from .sources import ALIASES, Alias, ModelSource, _distribution_file, resolve
+
+if TYPE_CHECKING:
+    from ..qe.detector import Detector
+    from .causal import LanguageModel
+    from .embeddings import Embedder
+    from .seq2seq import Translator
 
 __all__ = ["ALIASES", "Alias", "ModelRegistry", "ModelSource", "_distribution_file", "models_available", "resolve"]
 
@@ -63,22 +69,22 @@ class ModelRegistry:
         return sorted(self._loaded)
 
     # typed shortcuts -----------------------------------------------------------------
-    def translator(self, name: str, **options: Any) -> Any:
+    def translator(self, name: str, **options: Any) -> Translator:
         from .seq2seq import Translator
 
         return self.get("seq2seq", name, lambda s, r: Translator.load(s, local_only=not r.allow_download, **options))
 
-    def language_model(self, name: str, **options: Any) -> Any:
+    def language_model(self, name: str, **options: Any) -> LanguageModel:
         from .causal import LanguageModel
 
         return self.get("causal", name, lambda s, r: LanguageModel.load(s, local_only=not r.allow_download, **options))
 
-    def embedder(self, name: str) -> Any:
+    def embedder(self, name: str) -> Embedder:
         from .embeddings import Embedder
 
         return self.get("embedder", name, lambda s, r: Embedder.load(s, local_only=not r.allow_download))
 
-    def detector(self, model_dir: str | None = None) -> Any:
+    def detector(self, model_dir: str | None = None) -> Detector:
         """The learned error-span detector of ``model_dir`` (None: the shipped one); it loads its
         weights on first use (:class:`audit.qe.detector.Detector`)."""
         from ..qe.detector import Detector
