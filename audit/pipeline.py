@@ -13,7 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import __version__
 from .checkers import CheckBatch, CheckerChain, CheckerRegistry, CheckerSetup, CheckItem, SourceSide, Switches
@@ -33,6 +33,12 @@ from .scoring import EditScorer, tokenizer_for
 from .segment import SentenceSplitter
 from .source.embed import EmbedderRegistry, EmbeddingCache
 from .textio import check_text, iter_decoded, iter_paragraphs
+
+if TYPE_CHECKING:
+    from .models.layer import ModelLayer
+    from .models.registry import ModelRegistry
+    from .source.align import AlignedPair
+    from .source.checks import SourceChecker
 
 __all__ = ["AuditResult", "Auditor", "Document", "DocumentResult", "Resources", "dedupe_flags"]
 
@@ -79,7 +85,7 @@ class Auditor:
     resources: Resources | None = None
     #: The :class:`audit.models.registry.ModelRegistry` the model layer loads from; None: its own.
     #: Auditors of one process share one (the API's auditor cache does), so each model loads once.
-    model_registry: Any = None
+    model_registry: ModelRegistry | None = None
     #: The checker classes to run (None: every checker of :mod:`audit.checkers`).
     checkers: CheckerRegistry | None = None
     #: The sentence embedders of the source checks (:class:`audit.source.embed.EmbedderRegistry`);
@@ -139,7 +145,7 @@ class Auditor:
         return Proposer([RewriteGenerator()], ranker, self.scorer, self.config.candidates)
 
     @cached_property
-    def models(self) -> Any:
+    def models(self) -> ModelRegistry:
         """The model registry: the one passed in (shared by a server's auditors), else this auditor's own."""
         if self.model_registry is None:
             from .models.registry import ModelRegistry
@@ -148,7 +154,7 @@ class Auditor:
         return self.model_registry
 
     @cached_property
-    def model_layer(self) -> Any:
+    def model_layer(self) -> ModelLayer | None:
         """The :class:`audit.models.layer.ModelLayer` when ``config.models`` names a model, else None."""
         if self.config.models is None or not self.config.models.any:
             return None
@@ -207,10 +213,10 @@ class Auditor:
 
     # --- align (a document with a source) ---------------------------------------------
     @cached_property
-    def _source_checkers(self) -> dict[str | None, Any]:
+    def _source_checkers(self) -> dict[str | None, SourceChecker]:
         return {}
 
-    def source_checker(self, src_lang: str | None) -> Any:
+    def source_checker(self, src_lang: str | None) -> SourceChecker:
         """The :class:`audit.source.checks.SourceChecker` for one source language (built once), running
         the checks with an id switched on."""
         from .source.checks import SourceChecker
@@ -435,7 +441,8 @@ class Auditor:
 EXPLAIN_ONLY = frozenset({"source", "qe"})
 
 
-def aligned_sources(source: str, targets: Sequence[Segment], pairs: Iterable[Any]) -> dict[tuple[int, int], str]:
+def aligned_sources(source: str, targets: Sequence[Segment], pairs: Iterable[AlignedPair]
+                    ) -> dict[tuple[int, int], str]:
     """Each target segment's aligned source text, keyed by the segment's ``(start, end)``.
 
     Only beads with one target sentence count (1-1, and n-1 where the source joined two
