@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .records import Flag, Severity
+
 DECIDED = ("accept", "edit", "reject")
 LOWER = {"critical": "major", "major": "minor", "minor": "minor"}
 
@@ -171,12 +173,10 @@ class RuleAdjustment:
         return cls(value["rule"], bool(value.get("lowered", False)), bool(value.get("proposes", True)))
 
 
-def adjust_flag(flag: Any, adjustment: RuleAdjustment | None) -> Any:
+def adjust_flag(flag: Flag, adjustment: RuleAdjustment | None) -> Flag:
     """A flag as its rule's adjustment has it: severity lowered one step, no replacement when the rule
-    no longer proposes. Works on :class:`audit.records.Flag` (frozen dataclass)."""
+    no longer proposes."""
     from dataclasses import replace
-
-    from .records import Severity
 
     if adjustment is None:
         return flag
@@ -187,7 +187,7 @@ def adjust_flag(flag: Any, adjustment: RuleAdjustment | None) -> Any:
     return flag
 
 
-def adjust_flags(flags: Iterable[Any], adjustments: Mapping[str, RuleAdjustment]) -> list[Any]:
+def adjust_flags(flags: Iterable[Flag], adjustments: Mapping[str, RuleAdjustment]) -> list[Flag]:
     """Each flag adjusted by its rule's entry in ``adjustments`` (by exact rule id)."""
     if not adjustments:
         return list(flags)

@@ -34,11 +34,14 @@ import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..grammar import DEFAULT_HARPER_DISABLED
 from .data import AnnotatedSegment
 from .metrics import GroupStat, PredictedSpan, Scores, group_stats, score
+
+if TYPE_CHECKING:
+    from ..grammar import GrammarChecker
 
 HARPER_PREFIX = "grammar.harper."
 DEFAULT_FOLDS = 5
@@ -498,14 +501,14 @@ class LintMeasure:
         return self.on_gold_share >= PROPOSAL_MIN_ON_GOLD and fixed is not None and fixed >= PROPOSAL_MIN_FIXED
 
 
-def _fixes(checker: Any, text: str, start: int, end: int, replacement: str) -> bool:
+def _fixes(checker: GrammarChecker, text: str, start: int, end: int, replacement: str) -> bool:
     """Whether replacing ``text[start:end]`` leaves no lint on or next to the edited words."""
     corrected = text[:start] + replacement + text[end:]
     edit_end = start + len(replacement)
     return not any(h.start <= edit_end and start <= h.end for h in checker.check(corrected))
 
 
-def measure_lints(segments: Sequence[AnnotatedSegment], checker: Any | None = None) -> list[LintMeasure]:
+def measure_lints(segments: Sequence[AnnotatedSegment], checker: GrammarChecker | None = None) -> list[LintMeasure]:
     """Lint every target with every Harper lint (but the built-in exclusions), replacements on,
     and measure each lint: flags on a gold span (``on_gold``) and on error-free segments, and the
     share of its replacements that fix what it flags (re-linted: nothing left at the edit)."""

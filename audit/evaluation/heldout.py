@@ -28,13 +28,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import baselines
 from .calibrate import MAX_FALSE_FLAG as MAX_RULE_FALSE_FLAG
 from .calibrate import doc_folds, fit
 from .data import AnnotatedSegment
 from .metrics import PredictedSpan, Scores, _hits, score
+
+if TYPE_CHECKING:
+    from ..pipeline import Auditor
 
 OMISSION_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, math.inf)
 ADDITION_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, math.inf)
@@ -56,7 +59,7 @@ class Candidates:
     lengths: list[list[tuple[PredictedSpan, float]]]
 
 
-def candidates(auditor: Any, segments: Sequence[AnnotatedSegment], with_source: bool) -> Candidates:
+def candidates(auditor: Auditor, segments: Sequence[AnnotatedSegment], with_source: bool) -> Candidates:
     from ..source.checks import EXPECTED_CHAR_RATIO
     from ..source.prefetch import plan_pairs, prefetch
     from .runner import _anchored, flag_segments, to_predicted

@@ -11,10 +11,13 @@ import codecs
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from .model import Issue, UnitAudit, by_position
+
+if TYPE_CHECKING:
+    from ..pipeline import Auditor
 
 #: Formats that are written back, by the batch readers' format name.
 TRANSLATOR_FORMATS = ("xliff", "xliff2", "po", "tmx")
@@ -65,7 +68,7 @@ def load(data: bytes, name: str, fmt: str) -> Loaded:
     return Loaded(name, fmt, text, units, list(toolkit_segments(fmt, units, name)))
 
 
-def audit_units(auditor: Any, loaded: Loaded, source_checks: bool = True) -> list[UnitAudit]:
+def audit_units(auditor: Auditor, loaded: Loaded, source_checks: bool = True) -> list[UnitAudit]:
     """Audit every unit with a target, with its source when it has one (as ``batch`` does)."""
     from ..batch.worker import audit_segments, compose_proposal
 

@@ -9,7 +9,10 @@ proportion to their default penalty weights (minor 1, major 5, critical 10): 10,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import Issue
 
 ITS_NS = "http://www.w3.org/2005/11/its"
 ITS_VERSION = "2.0"
@@ -66,7 +69,7 @@ def its_severity(severity: str) -> int:
     return SEVERITY_SCORE.get(str(severity).lower(), SEVERITY_SCORE["minor"])
 
 
-def its_comment(issue: Any) -> str:
+def its_comment(issue: Issue) -> str:
     """The human comment of one issue: message, MQM category and rule, suggestion."""
     parts = [f"{issue.message} [{issue.category}; {issue.severity}; {issue.rule}]"]
     if issue.suggestion:
@@ -74,7 +77,7 @@ def its_comment(issue: Any) -> str:
     return " ".join(parts)
 
 
-def its_attributes(issue: Any) -> list[tuple[str, str]]:
+def its_attributes(issue: Issue) -> list[tuple[str, str]]:
     """(local name, value) of the three LQI attributes of one issue, in a fixed order."""
     return [
         ("locQualityIssueType", its_type(issue.category, issue.rule)),
@@ -83,7 +86,7 @@ def its_attributes(issue: Any) -> list[tuple[str, str]]:
     ]
 
 
-def issue_line(issue: Any) -> str:
+def issue_line(issue: Issue) -> str:
     """One line that says everything about an issue (PO translator comments, TMX notes)."""
     text = (f'mt-audit: {issue.severity} {issue.category} [{issue.rule}] "{issue.text}" '
             f"(characters {issue.start}-{issue.end}; ITS {its_type(issue.category, issue.rule)}, "

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..records import Flag
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +24,7 @@ class Issue:
     suggestion: str | None = None
 
     @classmethod
-    def from_flag(cls, flag: Any) -> Issue:
+    def from_flag(cls, flag: Flag) -> Issue:
         return cls(flag.start, flag.end, flag.text, flag.rule, flag.category, str(flag.severity.value),
                    flag.message, flag.suggestion)
 

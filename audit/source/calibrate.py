@@ -27,6 +27,7 @@ from ..evaluation.data import AnnotatedSegment, read_annotations
 from ..evaluation.metrics import PredictedSpan, group_stats, score
 from ..evaluation.runner import flag_segments, flags_only
 from ..pipeline import Auditor
+from ..records import Flag
 from .align import group_texts
 from .checks import EXPECTED_CHAR_RATIO, SourceChecker, Thresholds, split_sentences
 from .embed import EmbeddingCache
@@ -48,7 +49,7 @@ class PairFeature:
     similarity: float | None
 
 
-def _span(flag: Any) -> PredictedSpan:
+def _span(flag: Flag) -> PredictedSpan:
     return PredictedSpan(flag.start, flag.end, flag.severity.value, flag.rule, flag.category)
 
 

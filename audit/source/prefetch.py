@@ -14,11 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..records import Segment
 from .align import Sentence, group_texts
 from .embed import EmbeddingCache
+
+if TYPE_CHECKING:
+    from ..pipeline import Auditor
+    from .checks import SourceChecker
 
 #: Texts per embedding call when prefetching (the calibration and the evaluation use the same).
 PREFETCH_BATCH = 64
@@ -29,12 +33,12 @@ class PairPlan:
     """What the source checks of one pair need: its checker, the auditor's MT sentences and the
     texts the aligner embeds (empty when it needs no embeddings)."""
 
-    checker: Any  # audit.source.checks.SourceChecker
+    checker: SourceChecker
     targets: list[Segment]
     texts: list[str] = field(default_factory=list)
 
 
-def plan_pairs(auditor: Any, pairs: Sequence[tuple[str, str]]) -> list[PairPlan | None]:
+def plan_pairs(auditor: Auditor, pairs: Sequence[tuple[str, str]]) -> list[PairPlan | None]:
     """One plan per (source, MT) pair (None where the source or the MT is blank)."""
     from ..config import DEFAULT_SRC_LANG
     from .checks import split_sentences
