@@ -168,6 +168,18 @@ def test_words_group_tokens_and_spans_follow_thresholds():
     assert pred.quality == pytest.approx(0.7)
 
 
+def test_words_keep_hyphenated_and_apostrophe_words_whole():
+    text = "a U-turn, don't - well-"
+    # tokens as the unigram tokenizer cuts them: "a" "U" "-" "turn" "," "don" "'" "t" "-" "well" "-"
+    spans = [(0, 1), (2, 3), (3, 4), (4, 8), (8, 9), (10, 13), (13, 14), (14, 15), (16, 17), (18, 22), (22, 23)]
+    probs = np.tile([[0.5, 0.3, 0.2]], (len(spans), 1))
+    words = [text[w.start:w.end] for w in group_words(spans, text, probs)]
+    assert words == ["a", "U-turn", ",", "don't", "-", "well", "-"]
+    cjk = "美国拉俄"
+    assert [cjk[w.start:w.end] for w in group_words([(0, 1), (1, 2), (2, 3), (3, 4)], cjk,
+                                                    np.tile([[0.5, 0.3, 0.2]], (4, 1)))] == list(cjk)
+
+
 def _training_data(tmp_path):
     lines = []
     for doc in range(10):

@@ -79,9 +79,29 @@ def decode_spans(prediction: Prediction, text: str, thresholds: Thresholds) -> l
     return spans
 
 
+#: Inside a word (letters or digits on both sides) these join its parts: "U-turn", "don't".
+WORD_JOINERS = frozenset("-'’")
+
+
+def _continues_word(text: str, start: int, end: int, prev_end: int) -> bool:
+    """Whether the token ``text[start:end]``, which starts where the previous one ended, goes on the
+    previous token's word: letters and digits (not CJK, where each character is a word) join, and so
+    does a hyphen or apostrophe between them."""
+    first, last = text[start], text[prev_end - 1]
+    if _is_cjk(first) or _is_cjk(last):
+        return False
+    if first.isalnum() and last.isalnum():
+        return True
+    if last in WORD_JOINERS and first.isalnum():
+        return prev_end >= 2 and text[prev_end - 2].isalnum()
+    if first in WORD_JOINERS and last.isalnum():
+        return end == start + 1 and end < len(text) and text[end].isalnum()
+    return False
+
+
 def group_words(spans: Sequence[tuple[int, int]], text: str, probs: np.ndarray) -> tuple[Word, ...]:
-    """Tokens -> words: a token that starts right where the previous one ended (no space) and is not
-    CJK continues its word; a word's probabilities are its tokens' highest."""
+    """Tokens -> words: a token that starts right where the previous one ended (no space) continues
+    its word when :func:`_continues_word` says so; a word's probabilities are its tokens' highest."""
     words: list[Word] = []
     cur: list[int] = []
 
@@ -97,9 +117,7 @@ def group_words(spans: Sequence[tuple[int, int]], text: str, probs: np.ndarray) 
             continue
         if cur:
             prev_end = spans[cur[-1]][1]
-            joined = start == prev_end and not _is_cjk(text[start]) and text[start].isalnum() \
-                and text[prev_end - 1].isalnum()
-            if not joined:
+            if start != prev_end or not _continues_word(text, start, end, prev_end):
                 flush()
         cur.append(i)
     flush()
