@@ -61,6 +61,12 @@ _NUM = {"type": "number"}
 _STR = {"type": "string"}
 _COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
 _SEVERITIES = [s.value for s in Severity]
+#: One pair's edit statistics (audit.scoring): character Levenshtein distance and ratio, TER, chrF, BLEU.
+_EDIT_STATISTICS = {
+    "type": "object",
+    "required": ["char_distance", "char_ratio", "ter", "chrf", "bleu"],
+    "properties": {"char_distance": _INT, "char_ratio": _NUM, "ter": _NUM, "chrf": _NUM, "bleu": _NUM},
+}
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     # --- errors ------------------------------------------------------------------------
@@ -244,11 +250,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                            "own `qe.span` flags, and on a rule, glossary or source flag it agrees with."},
         },
     },
-    "EditScore": {
-        "type": "object",
-        "required": ["char_distance", "char_ratio", "ter", "chrf", "bleu"],
-        "properties": {"char_distance": _INT, "char_ratio": _NUM, "ter": _NUM, "chrf": _NUM, "bleu": _NUM},
-    },
+    #: An MT against its correction (a proposal's edit); the same statistics as ``Scores``.
+    "EditScore": _EDIT_STATISTICS,
     "Proposal": {
         "type": "object",
         "required": ["text", "origin", "edit"],
@@ -386,11 +389,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         },
         "examples": [{"hypotheses": ["The cat sat on mat."], "references": ["The cat sat on the mat."]}],
     },
-    "Scores": {
-        "type": "object",
-        "required": ["bleu", "chrf", "ter", "char_distance", "char_ratio"],
-        "properties": {"bleu": _NUM, "chrf": _NUM, "ter": _NUM, "char_distance": _INT, "char_ratio": _NUM},
-    },
+    #: A hypothesis against its reference (POST /v1/score); the same statistics as ``EditScore``.
+    "Scores": _EDIT_STATISTICS,
     "ScoreResult": {
         "type": "object",
         "required": ["sentences", "corpus", "signatures"],
