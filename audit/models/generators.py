@@ -15,8 +15,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..records import Candidate, Flag, Segment
+
+
+class Translates(Protocol):
+    """What the generators need of a translator: :class:`audit.models.seq2seq.Translator` (transformers)
+    or :class:`audit.models.ctranslate.CT2Translator` (CTranslate2)."""
+
+    def translate(self, texts: Sequence[str], constraints: Sequence[Sequence[str]] | None = None, *,
+                  src_lang: str | None = None, tgt_lang: str | None = None, num_beams: int = 4,
+                  max_new_tokens: int = 128, num_return_sequences: int = 1) -> list[list[str]]: ...
+
+
+class Generates(Protocol):
+    """What the instruct rewriter needs of a language model (:class:`audit.models.causal.LanguageModel`)."""
+
+    def generate(self, prompts: Sequence[str], max_new_tokens: int = 64) -> list[str]: ...
 
 
 def constraints_of(flags: Sequence[Flag]) -> list[str]:
@@ -41,8 +57,8 @@ def _dedupe(texts: Sequence[str], original: str) -> list[str]:
 
 @dataclass
 class RoundTripGenerator:
-    forward: object  # Translator, target -> source language (``--mt-back``)
-    back: object  # Translator, source -> target language (``--mt``)
+    forward: Translates  # target -> source language (``--mt-back``)
+    back: Translates  # source -> target language (``--mt``)
     src_lang: str | None
     tgt_lang: str = "en"
     num_beams: int = 4
@@ -51,10 +67,10 @@ class RoundTripGenerator:
     name: str = "model.roundtrip"
 
     def generate(self, segment: Segment, flags: Sequence[Flag]) -> list[Candidate]:
-        pivots = self.forward.translate([segment.text], src_lang=self.tgt_lang,  # type: ignore[attr-defined]
+        pivots = self.forward.translate([segment.text], src_lang=self.tgt_lang,
                                         tgt_lang=self.src_lang, num_beams=self.num_beams,
                                         max_new_tokens=self.max_new_tokens)[0]
-        backs = self.back.translate(pivots[:1], [constraints_of(flags)],  # type: ignore[attr-defined]
+        backs = self.back.translate(pivots[:1], [constraints_of(flags)],
                                     src_lang=self.src_lang, tgt_lang=self.tgt_lang,
                                     num_beams=max(self.num_beams, self.n), max_new_tokens=self.max_new_tokens,
                                     num_return_sequences=self.n)[0]
@@ -63,7 +79,7 @@ class RoundTripGenerator:
 
 @dataclass
 class RetranslationGenerator:
-    translator: object  # Translator, source -> target language (``--mt``)
+    translator: Translates  # source -> target language (``--mt``)
     source_for: Callable[[Segment], str | None]
     src_lang: str | None
     tgt_lang: str = "en"
@@ -76,7 +92,7 @@ class RetranslationGenerator:
         source = self.source_for(segment)
         if not source:
             return []
-        outs = self.translator.translate([source], [constraints_of(flags)],  # type: ignore[attr-defined]
+        outs = self.translator.translate([source], [constraints_of(flags)],
                                          src_lang=self.src_lang, tgt_lang=self.tgt_lang,
                                          num_beams=max(self.num_beams, self.n), max_new_tokens=self.max_new_tokens,
                                          num_return_sequences=self.n)[0]
@@ -98,12 +114,12 @@ def rewrite_prompt(sentence: str, flags: Sequence[Flag]) -> str:
 
 @dataclass
 class InstructRewriteGenerator:
-    lm: object  # LanguageModel with a chat template
+    lm: Generates  # with a chat template
     max_new_tokens: int = 96
     name: str = "model.instruct"
 
     def generate(self, segment: Segment, flags: Sequence[Flag]) -> list[Candidate]:
-        answer = self.lm.generate([rewrite_prompt(segment.text, flags)],  # type: ignore[attr-defined]
+        answer = self.lm.generate([rewrite_prompt(segment.text, flags)],
                                   max_new_tokens=self.max_new_tokens)[0]
         line = answer.strip().splitlines()[0].strip().lstrip("-*• ").strip().strip('"') if answer.strip() else ""
         if line.lower().startswith("sentence:"):
