@@ -15,9 +15,11 @@ from typing import Any
 
 from audit.config import (
     DEFAULT_GRAMMAR_RULES,
+    DEFAULT_QE_LEVEL,
     DEFAULT_SRC_LANG,
     DEFAULT_TGT_LANG,
     GRAMMAR_RULE_SETS,
+    QE_LEVEL_CAPS,
     SUPPORTED_SOURCES,
     SUPPORTED_TARGETS,
 )
@@ -120,6 +122,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "glossary": {"type": "boolean", "default": True, "description": "Use glossaries."},
             "qe": {"type": "boolean", "description": "Run the learned error-span detector (`qe.span` flags, a "
                    "`quality` per sentence; default: the server's MT_AUDIT_QE, on)."},
+            "qe_level": {
+                "type": "string",
+                "enum": list(QE_LEVEL_CAPS),
+                "default": DEFAULT_QE_LEVEL,
+                "description": "The detector's operating point: `precise` flags least and is right most often; "
+                "`balanced` and `thorough` find more errors with more false flags (thresholds calibrated under "
+                "a cap on the share of error-free sentences flagged; `mt-audit check --qe-level`).",
+            },
             "disabled_rules": {
                 "type": "array",
                 "items": {"type": "string", "maxLength": 200},

@@ -13,10 +13,12 @@ import click
 from .config import (
     DEFAULT_BATCH_GRAMMAR_RULES,
     DEFAULT_GRAMMAR_RULES,
+    DEFAULT_QE_LEVEL,
     DEFAULT_SRC_LANG,
     DEFAULT_TGT_LANG,
     DEFAULT_WEIGHTS,
     GRAMMAR_RULE_SETS,
+    QE_LEVEL_CAPS,
     AuditConfig,
 )
 from .errors import AuditError
@@ -137,6 +139,10 @@ def audit_options(func: F) -> F:
                           "Default: on (off when MT_AUDIT_QE=0)."),
         click.option("--qe-model", default=None, type=click.Path(file_okay=False, exists=True),
                      help="A detector folder trained by `mt-audit qe train` (default: the shipped one)."),
+        click.option("--qe-level", type=click.Choice(list(QE_LEVEL_CAPS)), default=DEFAULT_QE_LEVEL,
+                     show_default=True,
+                     help="The detector's operating point: precise flags least and is right most often; "
+                          "balanced and thorough find more errors with more false flags."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -149,7 +155,7 @@ def build_config(src_lang: str, tgt_lang: str, glossaries: tuple[str, ...], no_g
                  mt: str | None = None, mt_back: str | None = None, embedder: str | None = None,
                  models_file: str | None = None, grammar_rules: str | None = None,
                  default_grammar_rules: str = DEFAULT_GRAMMAR_RULES, qe: bool | None = None,
-                 qe_model: str | None = None) -> AuditConfig:
+                 qe_model: str | None = None, qe_level: str = DEFAULT_QE_LEVEL) -> AuditConfig:
     """The command line's flags as :meth:`AuditConfig.from_options` options (the API's names)."""
     models = None
     if lm or mt or mt_back or embedder or models_file:
@@ -160,7 +166,7 @@ def build_config(src_lang: str, tgt_lang: str, glossaries: tuple[str, ...], no_g
         "src_lang": src_lang, "tgt_lang": tgt_lang, "glossary_files": glossaries, "glossary": not no_glossary,
         "rule_files": rule_files, "rules": not no_rules, "grammar": not no_grammar, "grammar_rules": grammar_rules,
         "disabled_rules": disabled_rules, "weights": parse_weights(weights), "candidates": candidates,
-        "models": models, "qe_model": qe_model,
+        "models": models, "qe_model": qe_model, "qe_level": qe_level,
     } | ({} if qe is None else {"qe": qe}), grammar_rules=default_grammar_rules)
 
 

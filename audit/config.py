@@ -41,6 +41,16 @@ CALIBRATION_FILE = Path(__file__).with_name("calibration.yaml")
 QE_SETTING = "MT_AUDIT_QE"
 #: The detector's modes: with an aligned source sentence, or reading the MT alone.
 QE_MODES = ("source", "target")
+#: The detector's operating points, each with the false-flag-rate cap (share of error-free segments
+#: flagged, per mode) under which ``mt-audit qe calibrate`` chooses its thresholds: ``precise`` (the
+#: default) flags little and is right most often; ``balanced`` and ``thorough`` find more errors at the
+#: cost of more false flags (figures: README, the learned detector).
+QE_LEVEL_CAPS: dict[str, dict[str, float]] = {
+    "precise": {"source": 0.15, "target": 0.08},
+    "balanced": {"source": 0.30, "target": 0.30},
+    "thorough": {"source": 0.50, "target": 0.50},
+}
+DEFAULT_QE_LEVEL = "precise"
 
 
 def default_qe() -> bool:
@@ -67,11 +77,27 @@ class Calibration:
     disabled_rules: tuple[str, ...] = ()
     #: Harper lints (Harper's names) with at least one flag on a gold error span and not dropped.
     harper_evidence: tuple[str, ...] = ()
-    #: The shipped detector's thresholds per mode (``source``, ``target``).
-    qe_thresholds: tuple[tuple[str, QEThresholds], ...] = ()
+    #: The shipped detector's thresholds per operating point (:data:`QE_LEVEL_CAPS`) and mode.
+    qe_thresholds: QELevels = ()
 
-    def qe(self, mode: str) -> QEThresholds:
-        return dict(self.qe_thresholds).get(mode, QEThresholds())
+    def qe(self, mode: str, level: str = DEFAULT_QE_LEVEL) -> QEThresholds:
+        return level_thresholds(self.qe_thresholds, level, str(CALIBRATION_FILE)).get(mode, QEThresholds())
+
+
+#: Thresholds per operating point, then per mode: ``((level, ((mode, thresholds), ...)), ...)``.
+QELevels = tuple[tuple[str, tuple[tuple[str, QEThresholds], ...]], ...]
+
+
+def level_thresholds(levels: QELevels, level: str, file: str) -> dict[str, QEThresholds]:
+    """The thresholds per mode of one operating point; an error naming the file when it was not calibrated
+    (no thresholds at all: the built-in defaults)."""
+    if not levels:
+        return {}
+    table = dict(levels)
+    if level not in table:
+        raise ConfigError(f"the detector's operating point {level!r} is not calibrated (calibrated: "
+                          f"{sorted(table)}); run `mt-audit qe calibrate --write`", file=file, field="qe_level")
+    return dict(table[level])
 
 
 @lru_cache(maxsize=1)
@@ -91,22 +117,32 @@ def shipped_calibration() -> Calibration:
         if not isinstance(items, list | tuple) or not all(isinstance(x, str) for x in items):
             raise ConfigError("must be a list of rule names", file=str(CALIBRATION_FILE), field=name)
         values[name] = tuple(items)
-    return Calibration(**values, qe_thresholds=_qe_thresholds(data.get("qe_thresholds")))
+    return Calibration(**values, qe_thresholds=parse_qe_levels(data.get("qe_thresholds"), str(CALIBRATION_FILE)))
 
 
-def _qe_thresholds(data: Any) -> tuple[tuple[str, QEThresholds], ...]:
+def parse_qe_levels(data: Any, file: str, name: str = "qe_thresholds") -> QELevels:
+    """Thresholds per operating point (``{precise: {source: {span, major}, target: ...}, ...}``); the
+    older form, modes at the top, is the ``precise`` point alone."""
     if data is None:
         return ()
+    if isinstance(data, dict) and data and set(data) <= set(QE_MODES):
+        data = {DEFAULT_QE_LEVEL: data}
+    if not isinstance(data, dict) or set(data) - set(QE_LEVEL_CAPS):
+        raise ConfigError(f"must map operating points {list(QE_LEVEL_CAPS)} to thresholds per mode",
+                          file=file, field=name)
+    return tuple((level, _qe_modes(modes, file, f"{name}.{level}")) for level, modes in data.items())
+
+
+def _qe_modes(data: Any, file: str, name: str) -> tuple[tuple[str, QEThresholds], ...]:
     if not isinstance(data, dict) or set(data) - set(QE_MODES):
-        raise ConfigError(f"must map modes {list(QE_MODES)} to thresholds", file=str(CALIBRATION_FILE),
-                          field="qe_thresholds")
+        raise ConfigError(f"must map modes {list(QE_MODES)} to thresholds", file=file, field=name)
     out = []
     for mode, values in data.items():
         ok = isinstance(values, dict) and set(values) == {"span", "major"} and all(
-            isinstance(v, int | float) and 0 <= v <= 1 for v in values.values())
+            isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in values.values())
         if not ok:
-            raise ConfigError("needs numbers 'span' and 'major' in [0, 1]", file=str(CALIBRATION_FILE),
-                              field=f"qe_thresholds.{mode}")
+            raise ConfigError("needs numbers 'span' and 'major', 0 or more (above 1: never reached)", file=file,
+                              field=f"{name}.{mode}")
         out.append((mode, QEThresholds(float(values["span"]), float(values["major"]))))
     return tuple(out)
 
@@ -165,6 +201,7 @@ class AuditConfig:
     models: ModelsConfig | None = None  # the model layer; None = no models (the fast path)
     qe: bool = field(default_factory=default_qe)  # the learned error-span detector (qe.span flags, quality)
     qe_model: str | None = None  # a trained detector folder (``mt-audit qe train``); None = the shipped one
+    qe_level: str = DEFAULT_QE_LEVEL  # the detector's operating point (:data:`QE_LEVEL_CAPS`)
     #: Rules lowered or no longer proposing for a team (:mod:`audit.learning`), by exact rule id.
     rule_adjustments: tuple[RuleAdjustment, ...] = ()
 
@@ -190,6 +227,8 @@ class AuditConfig:
                               field="grammar_rules")
         if self.batch_paragraphs < 1:
             raise ConfigError("must be >= 1", field="batch_paragraphs")
+        if self.qe_level not in QE_LEVEL_CAPS:
+            raise ConfigError(f"must be one of {list(QE_LEVEL_CAPS)}, not {self.qe_level!r}", field="qe_level")
 
     def harper_only(self) -> tuple[str, ...] | None:
         """The Harper lints to run (None: all but ``harper_disabled``), from ``grammar_rules``."""
@@ -232,6 +271,7 @@ class AuditConfig:
             models=options.get("models"),
             qe=bool(options.get("qe", default_qe())),
             qe_model=str(options["qe_model"]) if options.get("qe_model") else None,
+            qe_level=str(options.get("qe_level") or DEFAULT_QE_LEVEL),
             rule_adjustments=tuple(sorted({RuleAdjustment.of(a) for a in options.get("rule_adjustments") or ()})),
         )
 
@@ -240,7 +280,7 @@ class AuditConfig:
 #: pair and the command line's file lists).
 OPTION_NAMES = frozenset({"src_lang", "tgt_lang", "glossary", "glossary_files", "rules", "rule_files", "grammar",
                           "grammar_rules", "disabled_rules", "weights", "candidates", "models", "qe",
-                          "qe_model", "rule_adjustments"})
+                          "qe_model", "qe_level", "rule_adjustments"})
 
 
 def _paths(value: Any) -> tuple[str, ...] | None:

@@ -134,6 +134,13 @@ def test_grammar_rules_option_chooses_the_harper_lints(client, translator_key, a
     assert bad.status_code == 422 and "options.grammar_rules" in bad.get_data(as_text=True)
 
 
+def test_qe_level_option_is_one_of_the_operating_points(client, translator_key, auth):
+    ok = post(client, translator_key, {"text": "The cat sat.", "options": {"qe_level": "thorough"}}, auth)
+    assert ok.status_code == 200  # the detector is off on this server: the level is accepted, nothing runs
+    bad = post(client, translator_key, {"text": "The cat sat.", "options": {"qe_level": "lenient"}}, auth)
+    assert bad.status_code == 422 and "options.qe_level" in bad.get_data(as_text=True)
+
+
 def test_candidates_option_lists_runner_ups(client, translator_key, auth):
     body = {"text": PARAGRAPH, "options": {"grammar": False, "candidates": 3}}
     data = post(client, translator_key, body, auth).get_json()

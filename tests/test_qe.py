@@ -395,3 +395,44 @@ def test_a_second_operating_point_is_reported_beside_the_shipped_one():
     loose = by["detector (false flags <= 60%)"]
     assert loose["false_flag_rate"] == 50.0 and loose["span_r"] > by["detector"]["span_r"]
     assert by["random (expected) (false flags <= 60%)"]["flag_rate"] == loose["flag_rate"]
+
+
+def test_the_operating_point_chooses_the_thresholds_and_is_named_in_the_signature(tiny_model, monkeypatch):
+    from audit.config import AuditConfig, QEThresholds
+    from audit.errors import ConfigError
+    from audit.pipeline import Auditor
+    from audit.qe.weights import META_FILE, write_thresholds
+
+    model, cache = tiny_model
+    monkeypatch.setenv("MT_AUDIT_CACHE", str(cache))
+    silent, everything = QEThresholds(1.01, 1.01), QEThresholds(0.0, 1.01)
+    write_thresholds(model, {"precise": {"source": silent, "target": silent},
+                             "thorough": {"source": everything, "target": everything}})
+    text = "the cat sat on the mat."
+
+    def audit(level):
+        return Auditor(AuditConfig.from_options({"src_lang": "en", "tgt_lang": "en", "glossary": False,
+                                                 "grammar": False, "qe": True, "qe_model": str(model),
+                                                 "qe_level": level})).audit(text)
+
+    precise, thorough = audit("precise"), audit("thorough")
+    assert not [f for s in precise.segments for f in s.flags]
+    assert [f for s in thorough.segments for f in s.flags if f.rule == "qe.span"]
+    assert "|thorough|" in thorough.summary.signatures["qe"] and "|precise|" in precise.summary.signatures["qe"]
+    with pytest.raises(ConfigError) as missing:
+        audit("balanced")  # not calibrated for this model: said, with the file
+    assert missing.value.field == "qe_level" and missing.value.file.endswith(META_FILE)
+    with pytest.raises(ConfigError) as unknown:
+        AuditConfig.from_options({"qe_level": "lenient"})
+    assert unknown.value.field == "qe_level" and "thorough" in str(unknown.value)
+
+
+def test_thresholds_in_the_older_form_are_the_precise_point():
+    from audit.config import QEThresholds, level_thresholds, parse_qe_levels
+    from audit.errors import ConfigError
+
+    levels = parse_qe_levels({"source": {"span": 0.4, "major": 0.2}}, "x.yaml")
+    assert level_thresholds(levels, "precise", "x.yaml") == {"source": QEThresholds(0.4, 0.2)}
+    with pytest.raises(ConfigError) as bad:
+        parse_qe_levels({"thorough": {"source": {"span": -0.1, "major": 0.2}}}, "x.yaml")
+    assert bad.value.field == "qe_thresholds.thorough.source"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..config import QE_MODES, QEThresholds
+from ..config import DEFAULT_QE_LEVEL, QE_MODES, QEThresholds
 from ..records import Flag, Segment, Severity
 from .base import CheckBatch, Checker, CheckerSetup, Findings
 
@@ -30,9 +30,11 @@ class QESpanChecker(Checker):
     order = 70
     defers_to = frozenset({"glossary", "rule", "grammar", "source"})
 
-    def __init__(self, detector: Detector, thresholds: dict[str, QEThresholds]) -> None:
+    def __init__(self, detector: Detector, thresholds: dict[str, QEThresholds],
+                 level: str = DEFAULT_QE_LEVEL) -> None:
         self.detector = detector
         self.thresholds = thresholds
+        self.level = level
 
     @classmethod
     def build(cls, setup: CheckerSetup) -> QESpanChecker | None:
@@ -44,12 +46,14 @@ class QESpanChecker(Checker):
         if not models_available():
             return None
         detector = setup.models().detector(setup.config.qe_model)
-        return cls(detector, {mode: detector.thresholds(mode) for mode in QE_MODES})
+        level = setup.config.qe_level
+        return cls(detector, {mode: detector.thresholds(mode, level) for mode in QE_MODES}, level)
 
     def signature(self) -> str:
-        """What produced its flags: the model, its quantisation and the thresholds per mode."""
+        """What produced its flags: the model, its quantisation, the operating point and its thresholds
+        per mode."""
         limits = "|".join(f"{m}:{t.span:g}/{t.major:g}" for m, t in self.thresholds.items())
-        return f"{self.detector.name}|{limits}"
+        return f"{self.detector.name}|{self.level}|{limits}"
 
     def warm(self) -> None:
         self.detector.load()

@@ -96,23 +96,28 @@ def train(data: tuple[str, ...], data_dir: str, out: str, layers: int, epochs: i
 def calibrate(data: tuple[str, ...], data_dir: str, model_dir: str | None, rules: bool, write: bool,
               json_out: str | None, also_at: tuple[float, ...] = ()) -> None:
     """Held-out figures (document-level CV of the thresholds) beside flag-all, random and length-only."""
+    from ..config import QE_LEVEL_CAPS
     from .detector import Detector
-    from .evaluate import FALSE_FLAG_CAPS, detector_report, markdown_table
+    from .evaluate import detector_report, markdown_table
 
     files = _data_files(data, data_dir)
     detector = Detector(Path(model_dir) if model_dir else None)
     table, thresholds = detector_report(files, detector, rules, log=lambda m: click.echo(m, err=True),
                                         also_at=also_at)
     click.echo(markdown_table(table))
-    chosen = ", ".join(f"{m}: span {t.span}, major {t.major}" for m, t in thresholds.items())
-    click.echo(f"chosen thresholds (all held-out documents): {chosen}")
+    for level, modes in thresholds.items():
+        chosen = ", ".join(f"{m}: span {t.span}, major {t.major}" for m, t in modes.items())
+        click.echo(f"chosen thresholds, {level} (all held-out documents): {chosen}")
     if write:
         from .weights import write_thresholds
 
+        caps = "; ".join(f"{level} {caps}" for level, caps in QE_LEVEL_CAPS.items())
         notes = (f"Chosen on the held-out documents (fold 0) of {', '.join(Path(f).name for f in files)}:\n"
-                 f"span F1 maximised under a false-flag rate cap of {FALSE_FLAG_CAPS} on error-free segments.\n"
+                 "per operating point (the audit's qe_level), span F1 maximised under a cap on the false-flag\n"
+                 f"rate (error-free segments flagged), per mode: {caps}.\n"
                  "Command: mt-audit qe calibrate --write (figures: README, the learned detector).")
         click.echo(f"wrote {write_thresholds(detector.model_dir, thresholds, notes)}")
     if json_out:
-        Path(json_out).write_text(json.dumps({"table": table, "thresholds": {
-            m: {"span": t.span, "major": t.major} for m, t in thresholds.items()}}, indent=2), encoding="utf-8")
+        chosen_all = {level: {m: {"span": t.span, "major": t.major} for m, t in modes.items()}
+                      for level, modes in thresholds.items()}
+        Path(json_out).write_text(json.dumps({"table": table, "thresholds": chosen_all}, indent=2), encoding="utf-8")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import DEFAULT_QE_LEVEL
 from ..config import QEThresholds as Thresholds
 from ..errors import ConfigError
 from .model import MAX_TARGET_TOKENS
@@ -151,22 +152,18 @@ class Detector:
         return f"qe:{meta.get('name', self.model_dir.name)}|layers:{meta['layers']}" \
                f"|{'int8' if self.quantise else 'fp32'}"
 
-    def thresholds(self, mode: str) -> Thresholds:
-        """The calibrated thresholds of ``mode`` (``source`` or ``target``): the shipped detector's from
-        the shipped calibration (audit/calibration.yaml), another model's from its ``detector.json``."""
-        from ..config import shipped_calibration
-        from .weights import is_shipped, read_meta
+    def thresholds(self, mode: str, level: str = DEFAULT_QE_LEVEL) -> Thresholds:
+        """The calibrated thresholds of ``mode`` (``source`` or ``target``) at operating point ``level``:
+        the shipped detector's from the shipped calibration (audit/calibration.yaml), another model's from
+        its ``detector.json`` (the built-in defaults when it has none)."""
+        from ..config import level_thresholds, parse_qe_levels, shipped_calibration
+        from .weights import META_FILE, is_shipped, read_meta
 
         if is_shipped(self.model_dir):
-            return shipped_calibration().qe(mode)
-        values = read_meta(self.model_dir).get("thresholds", {}).get(mode)
-        if not isinstance(values, dict):
-            return Thresholds()
-        try:
-            return Thresholds(float(values["span"]), float(values["major"]))
-        except (KeyError, TypeError, ValueError):
-            raise ConfigError(f"field 'thresholds.{mode}' needs numbers 'span' and 'major'",
-                              file=str(self.model_dir / "detector.json")) from None
+            return shipped_calibration().qe(mode, level)
+        file = str(self.model_dir / META_FILE)
+        levels = parse_qe_levels(read_meta(self.model_dir).get("thresholds"), file, "thresholds")
+        return level_thresholds(levels, level, file).get(mode, Thresholds())
 
     def load(self) -> tuple:
         with self._lock:

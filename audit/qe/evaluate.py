@@ -20,15 +20,16 @@ from typing import Any
 
 import numpy as np
 
+from ..config import DEFAULT_QE_LEVEL, QE_LEVEL_CAPS, QE_MODES
 from ..evaluation import baselines
 from ..evaluation.data import AnnotatedSegment, read_annotations
 from ..evaluation.metrics import PredictedSpan, Scores, score
 from .data import corpus_name, doc_folds, held_out
 from .detector import Detector, Prediction, Thresholds, decode_spans
 
-MODES = ("source", "target")
-#: False-flag-rate caps used when choosing thresholds, per mode.
-FALSE_FLAG_CAPS = {"source": 0.15, "target": 0.08}
+MODES = QE_MODES
+#: False-flag-rate caps used when choosing the default operating point's thresholds, per mode.
+FALSE_FLAG_CAPS = QE_LEVEL_CAPS[DEFAULT_QE_LEVEL]
 SPAN_GRID = tuple(round(x, 2) for x in np.arange(0.10, 0.91, 0.05))
 MAJOR_GRID = tuple(round(x, 2) for x in np.arange(0.05, 0.91, 0.05))
 CV_FOLDS = 5
@@ -223,9 +224,10 @@ def rule_flagger() -> RuleFlagger:
 
 def detector_report(files: Sequence[Path | str], detector: Detector, rules: bool = True,
                     log: Callable[[str], None] = print, also_at: Sequence[float] = ()
-                    ) -> tuple[list[dict[str, Any]], dict[str, Thresholds]]:
-    """The held-out table of :func:`evaluate_sets` over ``files`` and the thresholds chosen on all
-    their held-out documents (what ``mt-audit qe calibrate`` and ``mt-audit eval --detector`` print)."""
+                    ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Thresholds]]]:
+    """The held-out table of :func:`evaluate_sets` over ``files`` and the thresholds of every operating
+    point chosen on all their held-out documents (what ``mt-audit qe calibrate`` and ``mt-audit eval
+    --detector`` print)."""
     sets = held_out_sets(files)
     predictions = predict_sets(detector, sets, log=log)
     table = evaluate_sets(sets, predictions, rule_flagger() if rules else None, log=log, also_at=also_at)
@@ -233,16 +235,18 @@ def detector_report(files: Sequence[Path | str], detector: Detector, rules: bool
 
 
 def shipped_thresholds(sets: Sequence[HeldOut], predictions: Predictions, modes: Sequence[str] = MODES
-                       ) -> dict[str, Thresholds]:
-    """One threshold pair per mode, chosen on all held-out rows of all files."""
-    out = {}
+                       ) -> dict[str, dict[str, Thresholds]]:
+    """One threshold pair per operating point (:data:`audit.config.QE_LEVEL_CAPS`) and mode, chosen on
+    all held-out rows of all files."""
+    out: dict[str, dict[str, Thresholds]] = {level: {} for level in QE_LEVEL_CAPS}
     for mode in modes:
         preds: list[Prediction] = []
         rows: list[AnnotatedSegment] = []
         for held in sets:
             preds.extend(predictions[(held.corpus, mode)])
             rows.extend(held.rows)
-        out[mode] = choose_thresholds(preds, rows, FALSE_FLAG_CAPS[mode])
+        for level, caps in QE_LEVEL_CAPS.items():
+            out[level][mode] = choose_thresholds(preds, rows, caps[mode])
     return out
 
 

@@ -64,25 +64,27 @@ def load_detector_state(model_dir: Path) -> dict:
     return {k: v.to(torch.float32) for k, v in load_file(str(path)).items()}
 
 
-def write_thresholds(model_dir: Path, thresholds: dict[str, Any], notes: str = "") -> Path:
-    """Record the calibrated thresholds (per mode: ``span``, ``major``): the shipped detector's in the
-    shipped calibration file (its last section, ``notes`` as comments above it), another's in its
-    ``detector.json``. Returns the file written."""
+def write_thresholds(model_dir: Path, levels: dict[str, dict[str, Any]], notes: str = "") -> Path:
+    """Record the calibrated thresholds (per operating point, then per mode: ``span``, ``major``): the
+    shipped detector's in the shipped calibration file (its last section, ``notes`` as comments above
+    it), another's in its ``detector.json``. Returns the file written."""
     if is_shipped(model_dir):
-        return _write_calibration(thresholds, notes)
+        return _write_calibration(levels, notes)
     meta = read_meta(model_dir)
-    meta["thresholds"] = {mode: {"span": t.span, "major": t.major} for mode, t in thresholds.items()}
+    meta["thresholds"] = {level: {mode: {"span": t.span, "major": t.major} for mode, t in modes.items()}
+                          for level, modes in levels.items()}
     (model_dir / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
     return model_dir / META_FILE
 
 
-def _write_calibration(thresholds: dict[str, Any], notes: str) -> Path:
+def _write_calibration(levels: dict[str, dict[str, Any]], notes: str) -> Path:
     from ..config import CALIBRATION_FILE
 
     text = CALIBRATION_FILE.read_text(encoding="utf-8")
     text = text.split(CALIBRATION_MARKER, 1)[0].rstrip("\n") + "\n"
     lines = [CALIBRATION_MARKER, *(f"# {line}".rstrip() for line in notes.splitlines()), "qe_thresholds:"]
-    for mode, t in thresholds.items():
-        lines.append(f"  {mode}: {{span: {t.span}, major: {t.major}}}")
+    for level, modes in levels.items():
+        lines.append(f"  {level}:")
+        lines.extend(f"    {mode}: {{span: {t.span}, major: {t.major}}}" for mode, t in modes.items())
     CALIBRATION_FILE.write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
     return CALIBRATION_FILE
