@@ -32,7 +32,7 @@ TAG_WEIGHTS = (1.0, 2.0, 3.0)
 class TrainConfig:
     data: tuple[str, ...]
     out: str
-    layers: int = 6
+    layers: int = 8
     #: The lowest kept layers stay frozen too (they are not shipped: they come from the base).
     frozen_layers: int = 2
     #: Two passes over every training-fold example: the shipped model (``mt-audit qe train`` defaults).
