@@ -81,6 +81,8 @@ def test_names_check_is_on_in_the_shipped_calibration_and_switchable():
     ("电视台将实时向菲全国直播。", "The station will broadcast it live to the whole Philippines."),
     ("美国陶氏化学参加了会议。", "Dow Chemical of the United States attended the meeting."),
     ("这部电影入围金爵奖。", "The film was shortlisted for the Golden Goblet Award."),
+    # a transliterated foreign name that starts like a Chinese one (冯德|莱恩: von der Leyen, not "Feng De")
+    ("欧盟委员会主席冯德莱恩表示，欧盟将提供援助。", "President Jean-Claude Juncker said the EU would help."),
     # Cantonese, Wade-Giles and Korean romanizations of the surname
     ("政务司司长张建宗表示，疫情严峻。", "Chief Secretary Matthew Cheung said the epidemic is severe."),
     ("局长许正宇表示，市场平稳。", "Secretary Christopher Hui said the market is stable."),

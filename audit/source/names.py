@@ -98,7 +98,7 @@ _AFTER = re.compile(
     r"会晤|致辞|讲话|导演|主演|执导|担任|先生|女士|教授|博士|同志|等人|等|摄|、|）|\)|和|与|及|，|,)")
 #: After a name, a following syllable of a transliterated foreign name (杜特|尔特, 叶夫梅|诺夫) or a
 #: suffix that makes it something else (金爵|奖, 中山|路).
-_NOT_A_NAME_AFTER = re.compile(r"^[尔夫诺斯娃基克德维奇耶茨瓦托罗拉纳里亚奥索丽莎妮娜蒂特勒普森曼逊顿姆"
+_NOT_A_NAME_AFTER = re.compile(r"^[尔夫诺斯娃基克德维奇耶茨瓦托罗拉纳里亚奥索丽莎妮娜蒂特勒普森曼逊顿姆莱恩埃"
                                r"奖杯路街号村镇桥楼体式]")
 
 
