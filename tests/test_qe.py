@@ -436,3 +436,19 @@ def test_thresholds_in_the_older_form_are_the_precise_point():
     with pytest.raises(ConfigError) as bad:
         parse_qe_levels({"thorough": {"source": {"span": -0.1, "major": 0.2}}}, "x.yaml")
     assert bad.value.field == "qe_thresholds.thorough.source"
+
+
+def test_train_refuses_a_config_with_nothing_to_train(tmp_path):
+    from click.testing import CliRunner
+
+    from audit.cli import main
+    from audit.errors import ConfigError
+    from audit.qe.train import TrainConfig
+
+    with pytest.raises(ConfigError) as err:
+        TrainConfig(data=("x.jsonl",), out=str(tmp_path), layers=4, frozen_layers=4)
+    assert err.value.field == "frozen_layers"
+    data = _training_data(tmp_path)
+    result = CliRunner().invoke(main, ["qe", "train", str(data), "--layers", "2", "--frozen-layers", "2",
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code != 0 and "frozen_layers" in result.output and "Traceback" not in result.output

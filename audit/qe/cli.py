@@ -19,13 +19,15 @@ DEFAULT_DATA_DIR = "../shared/benchmarks"
 
 
 def _data_files(data: tuple[str, ...], data_dir: str) -> tuple[str, ...]:
+    """The training files as sorted absolute paths: the examples' order, and so the trained model, does
+    not depend on the order they were named in."""
     if data:
-        return tuple(str(Path(d).resolve()) for d in data)
+        return tuple(sorted(str(Path(d).resolve()) for d in data))
     folder = Path(data_dir)
     missing = [name for name in TRAINING_FILES if not (folder / name).is_file()]
     if missing:
         raise click.UsageError(f"{folder}: missing {', '.join(missing)} (give the files as arguments or --data-dir)")
-    return tuple(str((folder / name).resolve()) for name in TRAINING_FILES)
+    return tuple(sorted(str((folder / name).resolve()) for name in TRAINING_FILES))
 
 
 @click.group("qe")
@@ -50,20 +52,23 @@ def convert(target: str | None) -> None:
               help="Checkpoints and the trained model (model/); a second run here resumes.")
 @click.option("--layers", default=TrainConfig.layers, show_default=True, type=click.IntRange(1, 12),
               help="Base layers kept.")
+@click.option("--frozen-layers", default=TrainConfig.frozen_layers, show_default=True, type=click.IntRange(0, 11),
+              help="The lowest kept layers stay frozen (and are not shipped: they come from the base).")
 @click.option("--epochs", default=TrainConfig.epochs, show_default=True, type=click.IntRange(1, 50))
 @click.option("--batch-tokens", default=TrainConfig.batch_tokens, show_default=True, type=click.IntRange(64, 65536))
 @click.option("--seed", default=TrainConfig.seed, show_default=True, type=int)
 @click.option("--max-examples", default=None, type=click.IntRange(1), help="Train on a sample (smoke tests).")
 @click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 256))
 @click.option("--base-dir", default=None, type=click.Path(file_okay=False), help="A converted base (default: cache).")
-def train(data: tuple[str, ...], data_dir: str, out: str, layers: int, epochs: int, batch_tokens: int, seed: int,
-          max_examples: int | None, threads: int, base_dir: str | None) -> None:
+def train(data: tuple[str, ...], data_dir: str, out: str, layers: int, frozen_layers: int, epochs: int,
+          batch_tokens: int, seed: int, max_examples: int | None, threads: int, base_dir: str | None) -> None:
     """Fine-tune the detector on MQM spans (document-level split; fold 0 held out). Resumes after a kill."""
     from tqdm import tqdm
 
     from .train import Trainer
 
     config = TrainConfig(data=_data_files(data, data_dir), out=str(Path(out).resolve()), layers=layers,
+                         frozen_layers=frozen_layers,
                          epochs=epochs, batch_tokens=batch_tokens, seed=seed, max_examples=max_examples,
                          threads=threads, base_dir=base_dir)
     bar = tqdm(total=None, unit="step", desc="training", file=sys.stderr)

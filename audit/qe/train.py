@@ -52,6 +52,11 @@ class TrainConfig:
     test_fold: int = TEST_FOLD
     extra: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not 0 <= self.frozen_layers < self.layers:
+            raise ConfigError(f"frozen_layers must be at least 0 and below layers ({self.layers}): nothing would "
+                              f"train with {self.frozen_layers}", field="frozen_layers")
+
 
 @dataclass(frozen=True)
 class Encoded:
