@@ -90,6 +90,15 @@ class Findings:
     quality: list[float | None] | None = None
 
 
+def _own_registry() -> Callable[[], ModelRegistry]:
+    """A registry made on first use, for a setup built without an auditor."""
+    from functools import cache
+
+    from ..models.registry import ModelRegistry
+
+    return cache(lambda: ModelRegistry(threads=None))
+
+
 @dataclass(frozen=True)
 class CheckerSetup:
     """What a checker may build itself from: the options, the switches and the loaded resources."""
@@ -102,15 +111,7 @@ class CheckerSetup:
     model_layer: Callable[[], ModelLayer | None] = lambda: None
     #: The auditor's :class:`audit.models.registry.ModelRegistry` (models load once per registry);
     #: by default a registry of the setup's own, made on first use.
-    models: Callable[[], ModelRegistry] = field(default_factory=lambda: _own_registry())
-
-
-def _own_registry() -> Callable[[], ModelRegistry]:
-    from functools import cache
-
-    from ..models.registry import ModelRegistry
-
-    return cache(lambda: ModelRegistry(threads=None))
+    models: Callable[[], ModelRegistry] = field(default_factory=_own_registry)
 
 
 class Checker(ABC):

@@ -123,6 +123,7 @@ def calibrate(data: tuple[str, ...], data_dir: str, model_dir: str | None, rules
                  "Command: mt-audit qe calibrate --write (figures: README, the learned detector).")
         click.echo(f"wrote {write_thresholds(detector.model_dir, thresholds, notes)}")
     if json_out:
-        chosen_all = {level: {m: {"span": t.span, "major": t.major} for m, t in modes.items()}
-                      for level, modes in thresholds.items()}
-        Path(json_out).write_text(json.dumps({"table": table, "thresholds": chosen_all}, indent=2), encoding="utf-8")
+        from .weights import thresholds_json
+
+        Path(json_out).write_text(json.dumps({"table": table, "thresholds": thresholds_json(thresholds)}, indent=2),
+                                  encoding="utf-8")

@@ -71,10 +71,15 @@ def write_thresholds(model_dir: Path, levels: dict[str, dict[str, Any]], notes: 
     if is_shipped(model_dir):
         return _write_calibration(levels, notes)
     meta = read_meta(model_dir)
-    meta["thresholds"] = {level: {mode: {"span": t.span, "major": t.major} for mode, t in modes.items()}
-                          for level, modes in levels.items()}
+    meta["thresholds"] = thresholds_json(levels)
     (model_dir / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
     return model_dir / META_FILE
+
+
+def thresholds_json(levels: dict[str, dict[str, Any]]) -> dict[str, dict[str, dict[str, float]]]:
+    """Thresholds per operating point and mode as plain JSON values (``detector.json``, ``--json-out``)."""
+    return {level: {mode: {"span": t.span, "major": t.major} for mode, t in modes.items()}
+            for level, modes in levels.items()}
 
 
 def _write_calibration(levels: dict[str, dict[str, Any]], notes: str) -> Path:
