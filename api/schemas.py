@@ -128,7 +128,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "default": DEFAULT_QE_LEVEL,
                 "description": "The detector's operating point: `precise` flags least and is right most often; "
                 "`balanced` and `thorough` find more errors with more false flags (thresholds calibrated under "
-                "a cap on the share of error-free sentences flagged; `mt-audit check --qe-level`).",
+                "a cap on the share of error-free sentences flagged; `mt-audit check --qe-level`); `exhaustive` "
+                "has no cap (a full revision).",
             },
             "disabled_rules": {
                 "type": "array",

@@ -142,7 +142,8 @@ def audit_options(func: F) -> F:
         click.option("--qe-level", type=click.Choice(list(QE_LEVEL_CAPS)), default=DEFAULT_QE_LEVEL,
                      show_default=True,
                      help="The detector's operating point: precise flags least and is right most often; "
-                          "balanced and thorough find more errors with more false flags."),
+                          "balanced and thorough find more errors with more false flags; exhaustive has no cap "
+                          "on false flags (a full revision)."),
     ]
     for option in reversed(options):
         func = option(func)

@@ -44,11 +44,13 @@ QE_MODES = ("source", "target")
 #: The detector's operating points, each with the false-flag-rate cap (share of error-free segments
 #: flagged, per mode) under which ``mt-audit qe calibrate`` chooses its thresholds: ``precise`` (the
 #: default) flags little and is right most often; ``balanced`` and ``thorough`` find more errors at the
-#: cost of more false flags (figures: README, the learned detector).
+#: cost of more false flags; ``exhaustive`` has no cap (thresholds of the best F1), for a full revision
+#: of text where most sentences need an edit anyway (figures: README, the learned detector).
 QE_LEVEL_CAPS: dict[str, dict[str, float]] = {
     "precise": {"source": 0.15, "target": 0.08},
     "balanced": {"source": 0.30, "target": 0.30},
     "thorough": {"source": 0.50, "target": 0.50},
+    "exhaustive": {"source": 1.0, "target": 1.0},
 }
 DEFAULT_QE_LEVEL = "precise"
 
@@ -62,11 +64,14 @@ def default_qe() -> bool:
 
 @dataclass(frozen=True)
 class QEThresholds:
-    """The detector's decision thresholds of one mode: a word is flagged when P(error) >= ``span``,
-    and is major when P(major) >= ``major`` (chosen by ``mt-audit qe calibrate``)."""
+    """The detector's decision thresholds of one mode (chosen by ``mt-audit qe calibrate``): a word is
+    flagged when P(error) >= ``span``, and is major when P(major) >= ``major``; a sentence where no word
+    is flagged but whose estimated MQM penalty (0-1, of 25 points) reaches ``segment`` gets its most
+    likely word flagged (``qe.segment``; None: never)."""
 
     span: float = 0.5
     major: float = 0.5
+    segment: float | None = None
 
 
 @dataclass(frozen=True)
@@ -138,12 +143,15 @@ def _qe_modes(data: Any, file: str, name: str) -> tuple[tuple[str, QEThresholds]
         raise ConfigError(f"must map modes {list(QE_MODES)} to thresholds", file=file, field=name)
     out = []
     for mode, values in data.items():
-        ok = isinstance(values, dict) and set(values) == {"span", "major"} and all(
-            isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in values.values())
+        ok = isinstance(values, dict) and {"span", "major"} <= set(values) <= {"span", "major", "segment"} and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+            for k, v in values.items() if not (k == "segment" and v is None))
         if not ok:
-            raise ConfigError("needs numbers 'span' and 'major', 0 or more (above 1: never reached)", file=file,
-                              field=f"{name}.{mode}")
-        out.append((mode, QEThresholds(float(values["span"]), float(values["major"]))))
+            raise ConfigError("needs numbers 'span' and 'major', and optionally 'segment' (null: never), 0 or more "
+                              "(above 1: never reached)", file=file, field=f"{name}.{mode}")
+        segment = values.get("segment")
+        out.append((mode, QEThresholds(float(values["span"]), float(values["major"]),
+                                       None if segment is None else float(segment))))
     return tuple(out)
 
 

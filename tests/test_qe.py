@@ -168,6 +168,20 @@ def test_words_group_tokens_and_spans_follow_thresholds():
     assert pred.quality == pytest.approx(0.7)
 
 
+def test_a_sentence_estimated_wrong_with_no_flagged_word_gets_its_most_likely_word():
+    text = "the bigcat sat ."
+    words = (Word(0, 3, 0.1, 0.0), Word(4, 10, 0.4, 0.3), Word(11, 14, 0.2, 0.1), Word(15, 16, 0.6, 0.5))
+    pred = Prediction(words, 0.3)
+    guess = decode_spans(pred, text, Thresholds(0.9, 0.25, segment=0.2))
+    # the full stop is likelier, but a guess must name a word
+    assert [(g.start, g.end, g.severity, g.penalty) for g in guess] == [(4, 10, "major", 0.3)]
+    assert decode_spans(pred, text, Thresholds(0.9, 0.5, segment=0.31)) == []  # the estimate is below it
+    assert decode_spans(pred, text, Thresholds(0.9, 0.5)) == []  # no sentence threshold: never
+    words_only = decode_spans(pred, text, Thresholds(0.35, 0.5, segment=0.0))
+    assert [(g.start, g.end, g.penalty) for g in words_only] == [(4, 10, None), (15, 16, None)]
+    assert decode_spans(Prediction((Word(0, 1, 0.9, 0.9),), 0.9), ".", Thresholds(0.95, 0.5, segment=0.1)) == []
+
+
 def test_words_keep_hyphenated_and_apostrophe_words_whole():
     text = "a U-turn, don't - well-"
     # tokens as the unigram tokenizer cuts them: "a" "U" "-" "turn" "," "don" "'" "t" "-" "well" "-"
@@ -298,7 +312,7 @@ def tiny_model(tmp_path_factory):
     return model, folder / "cache"
 
 
-def _auditor_with(tiny_model, monkeypatch, span, major=1.01, **options):
+def _auditor_with(tiny_model, monkeypatch, span, major=1.01, segment=None, **options):
     from audit.config import AuditConfig
     from audit.pipeline import Auditor
     from audit.qe.weights import META_FILE
@@ -306,7 +320,8 @@ def _auditor_with(tiny_model, monkeypatch, span, major=1.01, **options):
     model, cache = tiny_model
     monkeypatch.setenv("MT_AUDIT_CACHE", str(cache))
     meta = json.loads((model / META_FILE).read_text())
-    meta["thresholds"] = {"source": {"span": span, "major": major}, "target": {"span": span, "major": major}}
+    values = {"span": span, "major": major, "segment": segment}
+    meta["thresholds"] = {"source": values, "target": values}
     (model / META_FILE).write_text(json.dumps(meta))
     return Auditor(AuditConfig.from_options({"src_lang": "en", "tgt_lang": "en", "glossary": False,
                                              "grammar": False, "qe": True, "qe_model": str(model), **options}))
@@ -353,10 +368,29 @@ def test_a_rule_flag_on_the_same_words_wins_and_takes_the_detector_confidence(ti
 
 
 def test_the_detector_is_switched_like_any_checker(tiny_model, monkeypatch):
-    for switch in ({"disabled_rules": ["qe"]}, {"disabled_rules": ["qe.span"]}, {"qe": False}):
+    for switch in ({"disabled_rules": ["qe"]}, {"disabled_rules": ["qe.span", "qe.segment"]}, {"qe": False}):
         auditor = _auditor_with(tiny_model, monkeypatch, span=0.0, **switch)
         seg = auditor.audit("the cat sat on the mat.").segments[0]
         assert seg.flags == () and seg.quality is None and "quality" not in seg.to_dict(), switch
+    words_off = _auditor_with(tiny_model, monkeypatch, span=0.0, disabled_rules=["qe.span"])
+    seg = words_off.audit("the cat sat on the mat.").segments[0]
+    assert seg.flags == () and seg.quality is not None  # the sentence check still runs
+
+
+def test_the_sentence_check_flags_one_word_of_a_sentence_estimated_wrong(tiny_model, monkeypatch):
+    text = "the cat sat on the mat."
+    guessing = _auditor_with(tiny_model, monkeypatch, span=1.01, segment=0.0)
+    flags = guessing.audit(text).segments[0].flags
+    assert [f.rule for f in flags] == ["qe.segment"]
+    flag = flags[0]
+    assert flag.text == text[flag.start:flag.end] and any(c.isalnum() for c in flag.text)
+    assert "this sentence likely holds an error (estimated MQM penalty" in flag.message
+    assert flag.suggestion is None and flag.origin == "qe"
+    assert "/0|" in guessing.signatures()["qe"] + "|"  # the sentence threshold is in the signature
+    off = _auditor_with(tiny_model, monkeypatch, span=1.01, segment=0.0, disabled_rules=["qe.segment"])
+    assert off.audit(text).segments[0].flags == ()
+    never = _auditor_with(tiny_model, monkeypatch, span=1.01, segment=1.01)
+    assert never.audit(text).segments[0].flags == ()
 
 
 def test_eval_detector_reports_detector_rules_both_and_baselines_on_held_out_documents(tiny_model, monkeypatch,
@@ -438,6 +472,54 @@ def test_thresholds_in_the_older_form_are_the_precise_point():
     assert bad.value.field == "qe_thresholds.thorough.source"
 
 
+def test_a_sentence_threshold_is_optional_and_survives_the_written_calibration(tmp_path, monkeypatch):
+    import yaml
+
+    from audit import config
+    from audit.config import QEThresholds, level_thresholds, parse_qe_levels
+    from audit.errors import ConfigError
+    from audit.qe import weights
+
+    levels = parse_qe_levels({"exhaustive": {"source": {"span": 0.3, "major": 0.2, "segment": 0.05},
+                                             "target": {"span": 0.3, "major": 0.2, "segment": None}}}, "x.yaml")
+    assert level_thresholds(levels, "exhaustive", "x.yaml") == {
+        "source": QEThresholds(0.3, 0.2, 0.05), "target": QEThresholds(0.3, 0.2, None)}
+    for bad in ({"span": 0.3, "major": 0.2, "segment": "high"}, {"span": 0.3, "major": 0.2, "sentence": 0.1}):
+        with pytest.raises(ConfigError) as err:
+            parse_qe_levels({"precise": {"target": bad}}, "x.yaml")
+        assert err.value.field == "qe_thresholds.precise.target"
+    calibration = tmp_path / "calibration.yaml"
+    calibration.write_text("disabled_rules: []\n", encoding="utf-8")
+    monkeypatch.setattr(config, "CALIBRATION_FILE", calibration)
+    chosen = {"precise": {"source": QEThresholds(0.55, 0.35), "target": QEThresholds(0.6, 0.35, 0.12)}}
+    weights._write_calibration(chosen, "a note")
+    written = yaml.safe_load(calibration.read_text(encoding="utf-8"))
+    assert written["disabled_rules"] == [] and written["qe_thresholds"]["precise"] == {
+        "source": {"span": 0.55, "major": 0.35}, "target": {"span": 0.6, "major": 0.35, "segment": 0.12}}
+    assert level_thresholds(parse_qe_levels(written["qe_thresholds"], "x"), "precise", "x") == chosen["precise"]
+    assert weights.thresholds_json(chosen)["precise"]["target"]["segment"] == 0.12
+
+
+def test_the_sentence_threshold_is_chosen_for_segment_f1_under_the_cap():
+    from audit.evaluation.data import AnnotatedSegment, GoldSpan
+    from audit.qe.evaluate import choose_segment
+
+    def row(i, major):
+        spans = (GoldSpan(0, 3, "major"),) if major else ()
+        return AnnotatedSegment("sys", f"d{i}", i, "r1", "", "bad cat", spans)
+
+    # no word reaches the span threshold; the sentence estimate separates the erroneous sentences
+    rows = [row(i, major=i % 2 == 0) for i in range(40)]
+    preds = [Prediction((Word(0, 3, 0.2, 0.1), Word(4, 7, 0.1, 0.0)), 0.3 if i % 2 == 0 else 0.02)
+             for i in range(40)]
+    words = Thresholds(0.5, 0.5)
+    chosen = choose_segment(preds, rows, words, cap=0.1)
+    assert chosen is not None and 0.02 < chosen <= 0.3
+    # an estimate that says nothing: no threshold beats flagging nothing under a small cap
+    flat = [Prediction(p.words, 0.3) for p in preds]
+    assert choose_segment(flat, rows, words, cap=0.1) is None
+
+
 def test_train_refuses_a_config_with_nothing_to_train(tmp_path):
     from click.testing import CliRunner
 
@@ -452,3 +534,24 @@ def test_train_refuses_a_config_with_nothing_to_train(tmp_path):
     result = CliRunner().invoke(main, ["qe", "train", str(data), "--layers", "2", "--frozen-layers", "2",
                                        "--out", str(tmp_path / "out")])
     assert result.exit_code != 0 and "frozen_layers" in result.output and "Traceback" not in result.output
+
+
+def test_a_held_out_file_of_one_document_takes_thresholds_chosen_on_the_other_files():
+    from audit.evaluation.data import AnnotatedSegment, GoldSpan
+    from audit.qe.evaluate import choose_thresholds, cross_validated
+
+    def rows_and_preds(doc_of, wrong_p, right_p, n=20):
+        rows, preds = [], []
+        for i in range(n):
+            wrong = i % 2 == 0
+            rows.append(AnnotatedSegment("sys", doc_of(i), i, "r1", "", "bad cat",
+                                         (GoldSpan(0, 3, "major"),) if wrong else ()))
+            preds.append(Prediction((Word(0, 3, wrong_p if wrong else right_p, 0.5), Word(4, 7, 0.05, 0.0)), 0.1))
+        return rows, preds
+
+    rows, preds = rows_and_preds(lambda i: "only", wrong_p=0.6, right_p=0.3)
+    other_rows, other_preds = rows_and_preds(lambda i: f"o{i}", wrong_p=0.9, right_p=0.75)
+    _, alone = cross_validated(preds, rows, 0.1)
+    _, pooled = cross_validated(preds, rows, 0.1, (other_preds, other_rows))
+    assert alone == [choose_thresholds(preds, rows, 0.1)]  # nothing else to choose on: in-sample
+    assert pooled == [choose_thresholds(other_preds, other_rows, 0.1)] and pooled[0].span > 0.75 > alone[0].span

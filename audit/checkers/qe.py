@@ -1,5 +1,7 @@
 """The learned error-span detector (``qe.span``; :mod:`audit.qe`): words a model trained on human
-MQM annotations thinks are wrong, and a quality estimate per sentence.
+MQM annotations thinks are wrong, and a quality estimate per sentence. Where no word reaches the span
+threshold but the sentence's estimate says it likely holds an error, its most likely word is flagged
+(``qe.segment``, at operating points calibrated with a sentence threshold).
 
 It reads each sentence with its aligned source where the document has one, else the MT alone. Its
 flags say "likely error" with the probability, carry no correction, and give way to a glossary,
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
     from ..qe.detector import Detector, SpanGuess
 
 RULE = "qe.span"
+#: The sentence-level guess: the sentence's estimate says "error", no word reached the span threshold.
+SENTENCE_RULE = "qe.segment"
 #: The MQM category of the detector's flags. It finds that a span is wrong, not why: the annotations it
 #: learnt from carry spans and severities but no categories; in WMT's MQM studies (Freitag et al. 2021)
 #: Accuracy/Mistranslation is the most common category of news MT errors.
@@ -26,7 +30,7 @@ CATEGORY = "Accuracy/Mistranslation"
 
 
 class QESpanChecker(Checker):
-    ids = (RULE,)
+    ids = (RULE, SENTENCE_RULE)
     order = 70
     defers_to = frozenset({"glossary", "rule", "grammar", "source"})
 
@@ -52,7 +56,8 @@ class QESpanChecker(Checker):
     def signature(self) -> str:
         """What produced its flags: the model, its quantisation, the operating point and its thresholds
         per mode."""
-        limits = "|".join(f"{m}:{t.span:g}/{t.major:g}" for m, t in self.thresholds.items())
+        limits = "|".join(f"{m}:{t.span:g}/{t.major:g}" + ("" if t.segment is None else f"/{t.segment:g}")
+                          for m, t in self.thresholds.items())
         return f"{self.detector.name}|{self.level}|{limits}"
 
     def warm(self) -> None:
@@ -79,8 +84,16 @@ def _flag(segment: Segment, span: SpanGuess) -> Flag:
     major = span.severity == "major"
     probability = span.p_major if major else span.p_error
     kind = "major error" if major else "error"
+    from ..qe.data import PENALTY_CAP
+
+    if span.penalty is None:
+        rule, message = RULE, f"likely {kind} (p={probability:.2f}, learned detector): check this rendering"
+    else:
+        rule = SENTENCE_RULE
+        message = (f"this sentence likely holds an error (estimated MQM penalty {span.penalty * PENALTY_CAP:.1f}, "
+                   f"learned detector); no word stands out, this one is the most likely "
+                   f"(p={span.p_error:.2f}): check the sentence")
     return Flag(start=segment.start + span.start, end=segment.start + span.end,
-                text=segment.text[span.start:span.end], rule=RULE, category=CATEGORY,
-                severity=Severity.MAJOR if major else Severity.MINOR,
-                message=f"likely {kind} (p={probability:.2f}, learned detector): check this rendering",
+                text=segment.text[span.start:span.end], rule=rule, category=CATEGORY,
+                severity=Severity.MAJOR if major else Severity.MINOR, message=message,
                 origin="qe", confidence=span.p_error)

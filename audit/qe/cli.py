@@ -111,7 +111,7 @@ def calibrate(data: tuple[str, ...], data_dir: str, model_dir: str | None, rules
                                         also_at=also_at)
     click.echo(markdown_table(table))
     for level, modes in thresholds.items():
-        chosen = ", ".join(f"{m}: span {t.span}, major {t.major}" for m, t in modes.items())
+        chosen = ", ".join(f"{m}: span {t.span}, major {t.major}, sentence {t.segment}" for m, t in modes.items())
         click.echo(f"chosen thresholds, {level} (all held-out documents): {chosen}")
     if write:
         from .weights import write_thresholds
@@ -119,7 +119,8 @@ def calibrate(data: tuple[str, ...], data_dir: str, model_dir: str | None, rules
         caps = "; ".join(f"{level} {caps}" for level, caps in QE_LEVEL_CAPS.items())
         notes = (f"Chosen on the held-out documents (fold 0) of {', '.join(Path(f).name for f in files)}:\n"
                  "per operating point (the audit's qe_level), span F1 maximised under a cap on the false-flag\n"
-                 f"rate (error-free segments flagged), per mode: {caps}.\n"
+                 f"rate (error-free segments flagged), per mode: {caps};\n"
+                 "then the sentence threshold (qe.segment) maximising segment major-error F1 under the same cap.\n"
                  "Command: mt-audit qe calibrate --write (figures: README, the learned detector).")
         click.echo(f"wrote {write_thresholds(detector.model_dir, thresholds, notes)}")
     if json_out:

@@ -6,7 +6,8 @@ then words and spans.
   layers by default (measured in ``benchmarks/bench_qe.py``).
 * :func:`decode_spans` turns word probabilities into flagged spans with the calibrated thresholds
   (:class:`Thresholds`): a run of consecutive words whose error probability reaches ``span`` is one
-  span; it is major when its highest major probability reaches ``major``.
+  span; it is major when its highest major probability reaches ``major``. A sentence with no such
+  span whose estimated penalty reaches ``segment`` gets one guess: its most likely word.
 """
 
 from __future__ import annotations
@@ -50,14 +51,38 @@ class Prediction:
 
 @dataclass(frozen=True, slots=True)
 class SpanGuess:
+    """A flagged span; ``penalty`` is set on a sentence-level guess (the sentence's estimated penalty,
+    0-1) and None on a span its words' probabilities flagged."""
+
     start: int
     end: int
     severity: str
     p_error: float
     p_major: float
+    penalty: float | None = None
 
 
 def decode_spans(prediction: Prediction, text: str, thresholds: Thresholds) -> list[SpanGuess]:
+    """The flagged spans of one MT (``text``, the string the prediction was made on)."""
+    spans = word_spans(prediction, text, thresholds)
+    if spans or thresholds.segment is None or prediction.penalty < thresholds.segment:
+        return spans
+    guess = sentence_guess(prediction, text, thresholds)
+    return [guess] if guess is not None else []
+
+
+def sentence_guess(prediction: Prediction, text: str, thresholds: Thresholds) -> SpanGuess | None:
+    """The sentence-level guess: its most likely wrong word (None when no word has a letter or digit)."""
+    words = [w for w in prediction.words if any(c.isalnum() for c in text[w.start:w.end])]
+    if not words:
+        return None
+    word = max(words, key=lambda w: w.p_error)
+    severity = "major" if word.p_major >= thresholds.major else "minor"
+    return SpanGuess(word.start, word.end, severity, word.p_error, word.p_major, prediction.penalty)
+
+
+def word_spans(prediction: Prediction, text: str, thresholds: Thresholds) -> list[SpanGuess]:
+    """Runs of words whose error probability reaches ``thresholds.span``."""
     spans: list[SpanGuess] = []
     run: list[Word] = []
 

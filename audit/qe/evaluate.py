@@ -3,12 +3,15 @@
 Every figure here comes from documents the shipped model never saw (fold ``TEST_FOLD`` of each file,
 see :mod:`audit.qe.data`). Thresholds are chosen by document-level cross-validation inside that
 held-out part: its documents are dealt into ``CV_FOLDS`` groups; for each group the thresholds are
-chosen on the other groups and applied to it, and the pooled predictions are scored. The shipped
-thresholds are then chosen once on all held-out documents.
+chosen on the other groups and applied to it, and the pooled predictions are scored (a file with a
+single held-out document takes thresholds chosen on the other files' held-out documents). The
+shipped thresholds are then chosen once on all held-out documents.
 
 The choice: the span threshold maximising character span F1 among those whose false-flag rate (share
 of error-free segments flagged) stays under the mode's cap; then the major threshold maximising the
-severity-aware span F1.
+severity-aware span F1; then the sentence threshold (the sentence-level guess on sentences with no
+flagged word) maximising segment major-error F1 under the same cap, or none where no threshold beats
+the words alone.
 """
 
 from __future__ import annotations
@@ -23,18 +26,22 @@ import numpy as np
 from ..config import DEFAULT_QE_LEVEL, QE_LEVEL_CAPS, QE_MODES
 from ..evaluation import baselines
 from ..evaluation.data import AnnotatedSegment, read_annotations
-from ..evaluation.metrics import PredictedSpan, Scores, score
+from ..evaluation.metrics import PredictedSpan, Scores, detection_prf, false_flag_rate, score
 from .data import corpus_name, doc_folds, held_out
-from .detector import Detector, Prediction, Thresholds, decode_spans
+from .detector import Detector, Prediction, Thresholds, decode_spans, sentence_guess, word_spans
 
 MODES = QE_MODES
 #: False-flag-rate caps used when choosing the default operating point's thresholds, per mode.
 FALSE_FLAG_CAPS = QE_LEVEL_CAPS[DEFAULT_QE_LEVEL]
 SPAN_GRID = tuple(round(x, 2) for x in np.arange(0.10, 0.91, 0.05))
 MAJOR_GRID = tuple(round(x, 2) for x in np.arange(0.05, 0.91, 0.05))
+#: Sentence thresholds tried (estimated MQM penalty / 25: 0.04 is one point, a minor error).
+SEGMENT_GRID = (0.005, *(round(x, 2) for x in np.arange(0.01, 0.41, 0.01)))
 CV_FOLDS = 5
 CV_SEED = 29
 RULE = "qe.span"
+SENTENCE_RULE = "qe.segment"
+CATEGORY = "Accuracy/Mistranslation"
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,7 @@ def predict_rows(detector: Detector, rows: Sequence[AnnotatedSegment], mode: str
 
 
 def to_spans(pred: Prediction, text: str, thresholds: Thresholds) -> list[PredictedSpan]:
-    return [PredictedSpan(s.start, s.end, s.severity, RULE, "Accuracy/Mistranslation")
+    return [PredictedSpan(s.start, s.end, s.severity, RULE if s.penalty is None else SENTENCE_RULE, CATEGORY)
             for s in decode_spans(pred, text, thresholds)]
 
 
@@ -94,21 +101,46 @@ def choose_thresholds(preds: Sequence[Prediction], rows: Sequence[AnnotatedSegme
         f1 = scores.span_severity.f1 or 0.0
         if f1 > major_best[1]:
             major_best = (major, f1)
-    return Thresholds(span, major_best[0])
+    words = Thresholds(span, major_best[0])
+    return Thresholds(span, major_best[0], choose_segment(preds, rows, words, cap))
 
 
-def cross_validated(preds: Sequence[Prediction], rows: Sequence[AnnotatedSegment], cap: float
-                    ) -> tuple[list[list[PredictedSpan]], list[Thresholds]]:
-    """Held-out spans for every row, each from thresholds chosen on the other documents."""
+def choose_segment(preds: Sequence[Prediction], rows: Sequence[AnnotatedSegment], words: Thresholds, cap: float
+                   ) -> float | None:
+    """The sentence threshold (:data:`SEGMENT_GRID`) with the best segment major-error F1 whose false-flag
+    rate stays under ``cap``, given the word thresholds; None when none beats the words alone."""
+    flagged = [bool(word_spans(p, r.target, words)) for p, r in zip(preds, rows, strict=True)]
+    guessable = [sentence_guess(p, r.target, words) is not None for p, r in zip(preds, rows, strict=True)]
+    major, error = [r.has_major for r in rows], [r.has_error for r in rows]
+    best: tuple[float | None, float] = (None, detection_prf(flagged, major).f1 or 0.0)
+    for threshold in SEGMENT_GRID:
+        with_guess = [f or (g and p.penalty >= threshold)
+                      for f, g, p in zip(flagged, guessable, preds, strict=True)]
+        f1 = detection_prf(with_guess, major).f1 or 0.0
+        if f1 > best[1] and (false_flag_rate(with_guess, error).value or 0.0) <= cap:
+            best = (threshold, f1)
+    return best[0]
+
+
+Pooled = tuple[Sequence[Prediction], Sequence[AnnotatedSegment]]
+
+
+def cross_validated(preds: Sequence[Prediction], rows: Sequence[AnnotatedSegment], cap: float,
+                    others: Pooled | None = None) -> tuple[list[list[PredictedSpan]], list[Thresholds]]:
+    """Held-out spans for every row, each from thresholds chosen on the other documents; a set of one
+    document gets thresholds chosen on ``others`` (the other files' held-out rows), and only without
+    them on itself."""
     folds = doc_folds((r.doc for r in rows), CV_SEED, CV_FOLDS)
     out: list[list[PredictedSpan]] = [[] for _ in rows]
     chosen = []
     for fold in sorted(set(folds.values())):
         train = [i for i, r in enumerate(rows) if folds[r.doc] != fold]
         test = [i for i, r in enumerate(rows) if folds[r.doc] == fold]
-        if not train:
-            train = test
-        thresholds = choose_thresholds([preds[i] for i in train], [rows[i] for i in train], cap)
+        if not train and others is not None:
+            thresholds = choose_thresholds(others[0], others[1], cap)
+        else:
+            train = train or test
+            thresholds = choose_thresholds([preds[i] for i in train], [rows[i] for i in train], cap)
         chosen.append(thresholds)
         for i in test:
             out[i] = to_spans(preds[i], rows[i].target, thresholds)
@@ -173,14 +205,15 @@ def evaluate_sets(sets: Sequence[HeldOut], predictions: Predictions, rule_flagge
             rows = held.rows
             preds = predictions[(held.corpus, mode)]
             rule_spans = rule_flagger(held, mode) if rule_flagger is not None else None
-            systems = _systems(preds, rows, FALSE_FLAG_CAPS[mode], rule_spans, "")
+            others = _others(sets, predictions, held, mode) if len({r.doc for r in rows}) < 2 else None
+            systems = _systems(preds, rows, FALSE_FLAG_CAPS[mode], rule_spans, "", others)
             if rule_spans is not None:
                 systems["rules"] = score(rule_spans, rows)
             main = systems.get("rules + detector", systems["detector"])
             systems.update(baseline_rows(rows, main.flag_rate or 0.0))
             for cap in also_at:
                 label = f" (false flags <= {cap:.0%})"
-                extra = _systems(preds, rows, cap, rule_spans, label)
+                extra = _systems(preds, rows, cap, rule_spans, label, others)
                 combined = extra.get(f"rules + detector{label}", extra[f"detector{label}"])
                 extra[f"random (expected){label}"] = baseline_rows(rows, combined.flag_rate or 0.0)[
                     "random (expected)"]
@@ -191,10 +224,17 @@ def evaluate_sets(sets: Sequence[HeldOut], predictions: Predictions, rule_flagge
     return table
 
 
+def _others(sets: Sequence[HeldOut], predictions: Predictions, held: HeldOut, mode: str) -> Pooled:
+    """The held-out rows and predictions of every set but ``held``, pooled."""
+    rest = [h for h in sets if h is not held]
+    return ([p for h in rest for p in predictions[(h.corpus, mode)]], [r for h in rest for r in h.rows])
+
+
 def _systems(preds: Sequence[Prediction], rows: Sequence[AnnotatedSegment], cap: float,
-             rule_spans: Sequence[Sequence[PredictedSpan]] | None, label: str) -> dict[str, Scores]:
+             rule_spans: Sequence[Sequence[PredictedSpan]] | None, label: str, others: Pooled | None = None
+             ) -> dict[str, Scores]:
     """The detector at thresholds cross-validated under ``cap``, and with the rules when given."""
-    qe_spans, _ = cross_validated(preds, rows, cap)
+    qe_spans, _ = cross_validated(preds, rows, cap, others)
     systems = {f"detector{label}": score(qe_spans, rows)}
     if rule_spans is not None:
         systems[f"rules + detector{label}"] = score(combine(rule_spans, qe_spans), rows)

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..config import QEThresholds
 from ..errors import ConfigError
 
 WEIGHTS_FILE = "detector.safetensors"
@@ -64,7 +65,7 @@ def load_detector_state(model_dir: Path) -> dict:
     return {k: v.to(torch.float32) for k, v in load_file(str(path)).items()}
 
 
-def write_thresholds(model_dir: Path, levels: dict[str, dict[str, Any]], notes: str = "") -> Path:
+def write_thresholds(model_dir: Path, levels: dict[str, dict[str, QEThresholds]], notes: str = "") -> Path:
     """Record the calibrated thresholds (per operating point, then per mode: ``span``, ``major``): the
     shipped detector's in the shipped calibration file (its last section, ``notes`` as comments above
     it), another's in its ``detector.json``. Returns the file written."""
@@ -76,13 +77,20 @@ def write_thresholds(model_dir: Path, levels: dict[str, dict[str, Any]], notes: 
     return model_dir / META_FILE
 
 
-def thresholds_json(levels: dict[str, dict[str, Any]]) -> dict[str, dict[str, dict[str, float]]]:
+def thresholds_json(levels: dict[str, dict[str, QEThresholds]]) -> dict[str, dict[str, dict[str, float | None]]]:
     """Thresholds per operating point and mode as plain JSON values (``detector.json``, ``--json-out``)."""
-    return {level: {mode: {"span": t.span, "major": t.major} for mode, t in modes.items()}
-            for level, modes in levels.items()}
+    return {level: {mode: _threshold_values(t) for mode, t in modes.items()} for level, modes in levels.items()}
 
 
-def _write_calibration(levels: dict[str, dict[str, Any]], notes: str) -> Path:
+def _threshold_values(t: QEThresholds) -> dict[str, float | None]:
+    """``span``, ``major``, and ``segment`` where the point has a sentence threshold."""
+    values: dict[str, float | None] = {"span": t.span, "major": t.major}
+    if t.segment is not None:
+        values["segment"] = t.segment
+    return values
+
+
+def _write_calibration(levels: dict[str, dict[str, QEThresholds]], notes: str) -> Path:
     from ..config import CALIBRATION_FILE
 
     text = CALIBRATION_FILE.read_text(encoding="utf-8")
@@ -90,6 +98,7 @@ def _write_calibration(levels: dict[str, dict[str, Any]], notes: str) -> Path:
     lines = [CALIBRATION_MARKER, *(f"# {line}".rstrip() for line in notes.splitlines()), "qe_thresholds:"]
     for level, modes in levels.items():
         lines.append(f"  {level}:")
-        lines.extend(f"    {mode}: {{span: {t.span}, major: {t.major}}}" for mode, t in modes.items())
+        lines.extend(f"    {mode}: {{{', '.join(f'{k}: {v}' for k, v in _threshold_values(t).items())}}}"
+                     for mode, t in modes.items())
     CALIBRATION_FILE.write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
     return CALIBRATION_FILE
