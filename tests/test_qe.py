@@ -431,6 +431,31 @@ def test_a_second_operating_point_is_reported_beside_the_shipped_one():
     assert by["random (expected) (false flags <= 60%)"]["flag_rate"] == loose["flag_rate"]
 
 
+def test_a_language_pair_with_several_files_gets_its_files_pooled():
+    from audit.qe.evaluate import HeldOut, evaluate_sets
+
+    def toy(name, pair, docs, p_wrong):
+        rows, preds = [], []
+        for doc in range(docs):
+            for k, (gold, p_err) in enumerate([("major", p_wrong), (None, 0.3), (None, 0.05)]):
+                rows.append(_row(f"{name}{doc}", "r", "the cat sat", [(4, 7, gold)] if gold else [], system=f"s{k}"))
+                preds.append(Prediction((Word(0, 3, 0.05, 0.0), Word(4, 7, p_err, 0.5)), 0.2))
+        return HeldOut(name, *pair, rows), preds
+
+    sets = [toy("news", ("en", "de"), 6, 0.9), toy("ted", ("en", "de"), 4, 0.2), toy("other", ("en", "ru"), 5, 0.9)]
+    table = evaluate_sets([h for h, _ in sets], {(h.corpus, "target"): p for h, p in sets}, modes=("target",),
+                          log=lambda m: None, also_at=(0.5,))
+    by = {(r["corpus"], r["system"]): r for r in table}
+    assert {c for c, _ in by} == {"news", "ted", "other", "all en-de"}  # en-ru has one file: no pooled rows
+    for system in ("detector", "flag all", "random (expected)", "length only", "detector (false flags <= 50%)"):
+        assert ("all en-de", system) in by
+    pooled, news, ted = (by[(c, "detector")] for c in ("all en-de", "news", "ted"))
+    assert pooled["segments"] == news["segments"] + ted["segments"] == 30
+    flagged = (news["flag_rate"] * news["segments"] + ted["flag_rate"] * ted["segments"]) / 30
+    assert pooled["flag_rate"] == pytest.approx(flagged, abs=0.1)
+    assert news["flag_rate"] != ted["flag_rate"]  # each file keeps its own cross-validated thresholds
+
+
 def test_the_operating_point_chooses_the_thresholds_and_is_named_in_the_signature(tiny_model, monkeypatch):
     from audit.config import AuditConfig, QEThresholds
     from audit.errors import ConfigError

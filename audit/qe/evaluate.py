@@ -16,6 +16,7 @@ the words alone.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,30 +199,65 @@ def evaluate_sets(sets: Sequence[HeldOut], predictions: Predictions, rule_flagge
                   also_at: Sequence[float] = ()) -> list[dict[str, Any]]:
     """The figures table: per file and mode, the detector (cross-validated thresholds), the rules, both,
     and the baselines at the combined flagger's rate. ``also_at``: other false-flag caps (operating
-    points with more recall), each with the detector, both, and random at that flagger's rate."""
+    points with more recall), each with the detector, both, and random at that flagger's rate. A
+    language pair with several files also gets rows for all its files together (``all src-tgt``: each
+    file's cross-validated flags, pooled)."""
     table: list[dict[str, Any]] = []
+    pooled: dict[tuple[str, str], tuple[list[AnnotatedSegment], dict[str, list[list[PredictedSpan]]]]] = {}
+    pairs = Counter((h.src_lang, h.tgt_lang) for h in sets)
     for held in sets:
         for mode in modes:
             rows = held.rows
-            preds = predictions[(held.corpus, mode)]
-            rule_spans = rule_flagger(held, mode) if rule_flagger is not None else None
-            others = _others(sets, predictions, held, mode) if len({r.doc for r in rows}) < 2 else None
-            systems = _systems(preds, rows, FALSE_FLAG_CAPS[mode], rule_spans, "", others)
-            if rule_spans is not None:
-                systems["rules"] = score(rule_spans, rows)
-            main = systems.get("rules + detector", systems["detector"])
-            systems.update(baseline_rows(rows, main.flag_rate or 0.0))
-            for cap in also_at:
-                label = f" (false flags <= {cap:.0%})"
-                extra = _systems(preds, rows, cap, rule_spans, label, others)
-                combined = extra.get(f"rules + detector{label}", extra[f"detector{label}"])
-                extra[f"random (expected){label}"] = baseline_rows(rows, combined.flag_rate or 0.0)[
-                    "random (expected)"]
-                systems.update(extra)
-            for name, scores in systems.items():
-                table.append(scores_row(held.corpus, mode, name, scores))
+            flagged = _flagged(sets, predictions, held, mode, rule_flagger, also_at)
+            table.extend(_scored(held.corpus, mode, rows, flagged, also_at))
             log(f"{held.corpus} {mode}: scored")
+            if pairs[(held.src_lang, held.tgt_lang)] > 1:
+                pair_rows, pair_flagged = pooled.setdefault((f"all {held.src_lang}-{held.tgt_lang}", mode), ([], {}))
+                pair_rows.extend(rows)
+                for name, spans in flagged.items():
+                    pair_flagged.setdefault(name, []).extend(spans)
+    for (corpus, mode), (rows, flagged) in pooled.items():
+        table.extend(_scored(corpus, mode, rows, flagged, also_at))
     return table
+
+
+Flagged = dict[str, list[list[PredictedSpan]]]
+
+
+def _flagged(sets: Sequence[HeldOut], predictions: Predictions, held: HeldOut, mode: str,
+             rule_flagger: RuleFlagger | None, also_at: Sequence[float]) -> Flagged:
+    """Each system's spans on one held-out set: the detector (and with the rules) at the mode's cap and
+    at each ``also_at`` cap, and the rules alone."""
+    rows, preds = held.rows, predictions[(held.corpus, mode)]
+    rule_spans = rule_flagger(held, mode) if rule_flagger is not None else None
+    others = _others(sets, predictions, held, mode) if len({r.doc for r in rows}) < 2 else None
+    flagged = _systems(preds, rows, FALSE_FLAG_CAPS[mode], rule_spans, "", others)
+    if rule_spans is not None:
+        flagged["rules"] = [list(spans) for spans in rule_spans]
+    for cap in also_at:
+        flagged.update(_systems(preds, rows, cap, rule_spans, _cap_label(cap), others))
+    return flagged
+
+
+def _cap_label(cap: float) -> str:
+    return f" (false flags <= {cap:.0%})"
+
+
+def _scored(corpus: str, mode: str, rows: Sequence[AnnotatedSegment], flagged: Flagged,
+            also_at: Sequence[float]) -> list[dict[str, Any]]:
+    """The table rows of one set: each system scored, and the baselines at the combined flagger's rate
+    (random also at each ``also_at`` point's rate)."""
+    systems = {name: score(spans, rows) for name, spans in flagged.items()}
+    main = systems.get("rules + detector", systems["detector"])
+    systems.update(baseline_rows(rows, main.flag_rate or 0.0))
+    for cap in also_at:
+        label = _cap_label(cap)
+        combined = systems.get(f"rules + detector{label}", systems[f"detector{label}"])
+        systems[f"random (expected){label}"] = baseline_rows(rows, combined.flag_rate or 0.0)["random (expected)"]
+    order = ["detector", "rules + detector", "rules", "flag all", "random (expected)", "length only",
+             *(f"{name}{_cap_label(cap)}" for cap in also_at
+               for name in ("detector", "rules + detector", "random (expected)"))]
+    return [scores_row(corpus, mode, name, systems[name]) for name in order if name in systems]
 
 
 def _others(sets: Sequence[HeldOut], predictions: Predictions, held: HeldOut, mode: str) -> Pooled:
@@ -232,12 +268,12 @@ def _others(sets: Sequence[HeldOut], predictions: Predictions, held: HeldOut, mo
 
 def _systems(preds: Sequence[Prediction], rows: Sequence[AnnotatedSegment], cap: float,
              rule_spans: Sequence[Sequence[PredictedSpan]] | None, label: str, others: Pooled | None = None
-             ) -> dict[str, Scores]:
-    """The detector at thresholds cross-validated under ``cap``, and with the rules when given."""
+             ) -> Flagged:
+    """The detector's spans at thresholds cross-validated under ``cap``, and with the rules when given."""
     qe_spans, _ = cross_validated(preds, rows, cap, others)
-    systems = {f"detector{label}": score(qe_spans, rows)}
+    systems = {f"detector{label}": qe_spans}
     if rule_spans is not None:
-        systems[f"rules + detector{label}"] = score(combine(rule_spans, qe_spans), rows)
+        systems[f"rules + detector{label}"] = combine(rule_spans, qe_spans)
     return systems
 
 
