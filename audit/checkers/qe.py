@@ -81,11 +81,11 @@ class QESpanChecker(Checker):
 
 
 def _flag(segment: Segment, span: SpanGuess) -> Flag:
+    from ..qe.data import PENALTY_CAP
+
     major = span.severity == "major"
     probability = span.p_major if major else span.p_error
     kind = "major error" if major else "error"
-    from ..qe.data import PENALTY_CAP
-
     if span.penalty is None:
         rule, message = RULE, f"likely {kind} (p={probability:.2f}, learned detector): check this rendering"
     else:

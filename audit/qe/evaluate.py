@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checkers.qe import CATEGORY, RULE, SENTENCE_RULE
 from ..config import DEFAULT_QE_LEVEL, QE_LEVEL_CAPS, QE_MODES
 from ..evaluation import baselines
 from ..evaluation.data import AnnotatedSegment, read_annotations
@@ -40,9 +41,6 @@ MAJOR_GRID = tuple(round(x, 2) for x in np.arange(0.05, 0.91, 0.05))
 SEGMENT_GRID = (0.005, *(round(x, 2) for x in np.arange(0.01, 0.41, 0.01)))
 CV_FOLDS = 5
 CV_SEED = 29
-RULE = "qe.span"
-SENTENCE_RULE = "qe.segment"
-CATEGORY = "Accuracy/Mistranslation"
 
 
 @dataclass(frozen=True)
