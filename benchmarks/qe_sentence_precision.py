@@ -71,11 +71,11 @@ def main() -> None:
     print("| qe_level | mode | word flags: sentences | with an error | with a major | span P "
           "| sentence guesses: sentences | with an error | with a major | span P |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    rows = [r for h in sets for r in h.rows]
+    preds = {mode: [p for h in sets for p in predictions[(h.corpus, mode)]] for mode in QE_MODES}
     for level in QE_LEVEL_CAPS:
         for mode in QE_MODES:
-            rows = [r for h in sets for r in h.rows]
-            preds = [p for h in sets for p in predictions[(h.corpus, mode)]]
-            words, guesses = measure(rows, preds, detector.thresholds(mode, level))
+            words, guesses = measure(rows, preds[mode], detector.thresholds(mode, level))
             print(f"| {level} | {mode} | {words.cells()} | {guesses.cells()} |")
 
 

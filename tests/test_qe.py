@@ -526,15 +526,10 @@ def test_a_sentence_threshold_is_optional_and_survives_the_written_calibration(t
 
 
 def test_the_sentence_threshold_is_chosen_for_segment_f1_under_the_cap():
-    from audit.evaluation.data import AnnotatedSegment, GoldSpan
     from audit.qe.evaluate import choose_segment
 
-    def row(i, major):
-        spans = (GoldSpan(0, 3, "major"),) if major else ()
-        return AnnotatedSegment("sys", f"d{i}", i, "r1", "", "bad cat", spans)
-
     # no word reaches the span threshold; the sentence estimate separates the erroneous sentences
-    rows = [row(i, major=i % 2 == 0) for i in range(40)]
+    rows = [_row(f"d{i}", "r1", "bad cat", [(0, 3, "major")] if i % 2 == 0 else []) for i in range(40)]
     preds = [Prediction((Word(0, 3, 0.2, 0.1), Word(4, 7, 0.1, 0.0)), 0.3 if i % 2 == 0 else 0.02)
              for i in range(40)]
     words = Thresholds(0.5, 0.5)
@@ -562,15 +557,13 @@ def test_train_refuses_a_config_with_nothing_to_train(tmp_path):
 
 
 def test_a_held_out_file_of_one_document_takes_thresholds_chosen_on_the_other_files():
-    from audit.evaluation.data import AnnotatedSegment, GoldSpan
     from audit.qe.evaluate import choose_thresholds, cross_validated
 
     def rows_and_preds(doc_of, wrong_p, right_p, n=20):
         rows, preds = [], []
         for i in range(n):
             wrong = i % 2 == 0
-            rows.append(AnnotatedSegment("sys", doc_of(i), i, "r1", "", "bad cat",
-                                         (GoldSpan(0, 3, "major"),) if wrong else ()))
+            rows.append(_row(doc_of(i), "r1", "bad cat", [(0, 3, "major")] if wrong else []))
             preds.append(Prediction((Word(0, 3, wrong_p if wrong else right_p, 0.5), Word(4, 7, 0.05, 0.0)), 0.1))
         return rows, preds
 
